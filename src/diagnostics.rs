@@ -1,0 +1,377 @@
+//! Build diagnostics: every problem gongkai finds in a site, with where it is and what to do.
+//!
+//! A build never stops at the first problem. Each stage collects [`Diagnostic`]s and the build
+//! reports all of them at once, sorted by file and line, so a webmaster fixes a whole batch per
+//! run. The kind of each problem is a typed enum ([`Problem`]); the message and the hint are
+//! worded in exactly one place ([`Problem::message`], [`Problem::hint`]), like rustc's errors.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+/// Where a problem is: a file and, when known, a 1-based line and column (in characters).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Location {
+    /// Path as shown to the user (relative to the site root where possible).
+    pub file: PathBuf,
+    /// 1-based line, 0 when the problem concerns the whole file.
+    pub line: usize,
+    /// 1-based column in characters, 0 when unknown.
+    pub column: usize,
+    /// The offending source line, for the snippet under the message.
+    pub source_line: Option<String>,
+}
+
+impl Location {
+    /// A problem with a whole file (unreadable, not UTF-8, a clash of URLs).
+    pub fn file(file: impl Into<PathBuf>) -> Self {
+        Location { file: file.into(), line: 0, column: 0, source_line: None }
+    }
+
+    /// A position inside `text`, the full contents of `file`; the snippet is taken from it.
+    pub fn in_text(file: impl Into<PathBuf>, text: &str, line: usize, column: usize) -> Self {
+        let source_line = line
+            .checked_sub(1)
+            .and_then(|index| text.lines().nth(index))
+            .map(|l| l.trim_end_matches('\r').to_string());
+        Location { file: file.into(), line, column, source_line }
+    }
+
+    /// A position from a byte offset inside `text`.
+    pub fn at_offset(file: impl Into<PathBuf>, text: &str, offset: usize) -> Self {
+        let (line, column) = line_column(text, offset);
+        Self::in_text(file, text, line, column)
+    }
+}
+
+/// 1-based line and character column of byte `offset` in `text` (clamped to the text).
+pub fn line_column(text: &str, offset: usize) -> (usize, usize) {
+    let mut offset = offset.min(text.len());
+    while !text.is_char_boundary(offset) {
+        offset -= 1;
+    }
+    let before = &text[..offset];
+    let line = before.matches('\n').count() + 1;
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    let column = text[line_start..offset].chars().count() + 1;
+    (line, column)
+}
+
+/// How bad a problem is: errors fail the build, warnings are printed and the build goes on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Severity {
+    /// Fails the build; the last good output stays untouched.
+    Error,
+    /// Printed, but the site is still written.
+    Warning,
+}
+
+/// Everything that can be wrong with a site, each variant carrying what the message needs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Problem {
+    /// A file or folder could not be read or written.
+    Io { action: &'static str, detail: String },
+    /// A content or config file is not valid UTF-8.
+    NotUtf8 { valid_up_to: usize },
+    /// A content file exceeds the size gongkai is willing to read as Markdown.
+    TooLarge { bytes: u64, limit: u64 },
+    /// A symbolic link loops back on itself.
+    SymlinkLoop,
+    /// A `.md` file is empty, so it has no title.
+    EmptyFile,
+    /// Front matter opened with `+++` or `---` but never closed.
+    UnclosedFrontMatter { delimiter: &'static str },
+    /// A Markdown file lacks front matter altogether.
+    MissingFrontMatter,
+    /// The TOML or YAML of front matter or `site.toml` does not parse.
+    Syntax { format: &'static str, detail: String },
+    /// A key the file may not have.
+    UnknownField { field: String, suggestion: Option<String>, allowed: Vec<String> },
+    /// A key is missing that must be there.
+    MissingField { field: String, example: &'static str },
+    /// A key has a value of the wrong type or out of range.
+    InvalidValue { field: String, detail: String, expected: String },
+    /// A date that none of the accepted forms match.
+    InvalidDate { field: String, value: String },
+    /// `site.toml` names a timezone that does not exist.
+    UnknownTimezone { name: String },
+    /// `theme = "x"` but `themes/x/` does not exist.
+    MissingTheme { name: String, searched: PathBuf },
+    /// Two sources claim the same output URL.
+    DuplicateUrl { url: String, other: PathBuf },
+    /// `@/path.md` names no page or section.
+    BrokenInternalLink { target: String, suggestion: Option<String> },
+    /// `@/path.md#anchor` names a page that exists, but not the heading.
+    MissingAnchor { target: String, anchor: String, available: Vec<String> },
+    /// The same heading id is given twice explicitly on one page.
+    DuplicateHeadingId { id: String },
+    /// A template does not parse or fails to render.
+    Template { detail: String, while_rendering: Option<String> },
+    /// A template is needed but neither the site nor the theme has it.
+    MissingTemplate { name: String, needed_by: String },
+    /// A file the front matter refers to is missing from the page bundle.
+    MissingAsset { field: &'static str, name: String },
+    /// A video page has no captions file.
+    VideoWithoutCaptions,
+}
+
+impl Problem {
+    /// The one-sentence message: what is wrong.
+    pub fn message(&self) -> String {
+        match self {
+            Problem::Io { action, detail } => format!("could not {action}: {detail}"),
+            Problem::NotUtf8 { valid_up_to } => {
+                format!("this file is not valid UTF-8 (first bad byte at offset {valid_up_to})")
+            }
+            Problem::TooLarge { bytes, limit } => format!(
+                "this file is {} MB, over the {} MB limit for a Markdown page",
+                bytes / 1_000_000,
+                limit / 1_000_000
+            ),
+            Problem::SymlinkLoop => "this symbolic link loops back on itself".to_string(),
+            Problem::EmptyFile => "this file is empty, so the page has no title".to_string(),
+            Problem::UnclosedFrontMatter { delimiter } => {
+                format!("front matter opened with `{delimiter}` is never closed")
+            }
+            Problem::MissingFrontMatter => {
+                "this file has no front matter, so the page has no title".to_string()
+            }
+            Problem::Syntax { format, detail } => format!("invalid {format}: {detail}"),
+            Problem::UnknownField { field, .. } => format!("unknown field `{field}`"),
+            Problem::MissingField { field, .. } => format!("missing required field `{field}`"),
+            Problem::InvalidValue { field, detail, expected } => {
+                format!("invalid value for `{field}`: {detail}; expected {expected}")
+            }
+            Problem::InvalidDate { field, value } => {
+                format!("`{field}` = \"{value}\" is not a date gongkai understands")
+            }
+            Problem::UnknownTimezone { name } => format!("unknown timezone `{name}`"),
+            Problem::MissingTheme { name, searched } => {
+                format!("theme `{name}` not found (looked in {})", searched.display())
+            }
+            Problem::DuplicateUrl { url, other } => {
+                format!("the URL {url} is also produced by {}", other.display())
+            }
+            Problem::BrokenInternalLink { target, .. } => {
+                format!("internal link `@/{target}` points to no page or section")
+            }
+            Problem::MissingAnchor { target, anchor, .. } => {
+                format!("`@/{target}` has no heading with the anchor `#{anchor}`")
+            }
+            Problem::DuplicateHeadingId { id } => {
+                format!("the heading id `{id}` is given to two headings on this page")
+            }
+            Problem::Template { detail, while_rendering } => match while_rendering {
+                Some(page) => format!("template error while rendering {page}: {detail}"),
+                None => format!("template error: {detail}"),
+            },
+            Problem::MissingTemplate { name, needed_by } => {
+                format!("template `{name}` (needed by {needed_by}) exists neither in templates/ nor in the theme")
+            }
+            Problem::MissingAsset { field, name } => {
+                format!("`{field}` names `{name}`, which is not in this page's folder")
+            }
+            Problem::VideoWithoutCaptions => {
+                "this video has no captions file, so deaf and hard-of-hearing visitors cannot follow it".to_string()
+            }
+        }
+    }
+
+    /// One sentence on what to do next, when there is something useful to say.
+    pub fn hint(&self) -> Option<String> {
+        match self {
+            Problem::NotUtf8 { .. } => {
+                Some("save the file as UTF-8 (in most editors: Save As → Encoding → UTF-8)".into())
+            }
+            Problem::TooLarge { .. } => {
+                Some("split the text into several pages, or attach it as a file in a page bundle".into())
+            }
+            Problem::EmptyFile | Problem::MissingFrontMatter => Some(
+                "start the file with front matter:\n  +++\n  title = \"…\"\n  +++".into(),
+            ),
+            Problem::UnclosedFrontMatter { delimiter } => {
+                Some(format!("add a line holding only `{delimiter}` after the last front-matter field"))
+            }
+            Problem::UnknownField { suggestion: Some(s), .. } => Some(format!("did you mean `{s}`?")),
+            Problem::UnknownField { allowed, .. } if !allowed.is_empty() => Some(format!(
+                "allowed fields are {}; put your own data under [extra]",
+                allowed.iter().map(|f| format!("`{f}`")).collect::<Vec<_>>().join(", ")
+            )),
+            Problem::MissingField { field, example } => Some(format!("add `{field} = {example}`")),
+            Problem::InvalidDate { .. } => Some(
+                "write dates as 2024-03-28, 2024-03-28 15:46 or 2024-03-28T15:46:00+08:00".into(),
+            ),
+            Problem::UnknownTimezone { .. } => {
+                Some("use an IANA zone name such as `Asia/Shanghai`".into())
+            }
+            Problem::MissingTheme { name, .. } => {
+                Some(format!("create themes/{name}/templates/, or remove `theme` from site.toml"))
+            }
+            Problem::DuplicateUrl { .. } => {
+                Some("rename one of the files or give one of them a different `slug` or `path`".into())
+            }
+            Problem::BrokenInternalLink { suggestion: Some(s), .. } => {
+                Some(format!("did you mean `@/{s}`?"))
+            }
+            Problem::BrokenInternalLink { .. } => Some(
+                "internal links name a file under content/, e.g. `@/reports/2023.md`".into(),
+            ),
+            Problem::MissingAnchor { available, .. } if !available.is_empty() => Some(format!(
+                "anchors on that page: {}",
+                available.iter().take(8).map(|a| format!("#{a}")).collect::<Vec<_>>().join(", ")
+            )),
+            Problem::MissingAnchor { .. } => Some("that page has no headings".into()),
+            Problem::DuplicateHeadingId { .. } => Some("give each heading its own `{#id}`".into()),
+            Problem::MissingTemplate { name, .. } => {
+                Some(format!("create templates/{name}, or set `theme` in site.toml"))
+            }
+            Problem::MissingAsset { .. } => Some(
+                "turn the page into a bundle (name/index.md) and put the file beside index.md".into(),
+            ),
+            Problem::VideoWithoutCaptions => {
+                Some("add a WebVTT file beside the video and name it in `[video] captions`".into())
+            }
+            _ => None,
+        }
+    }
+}
+
+/// One problem at one place.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Diagnostic {
+    /// Whether it fails the build.
+    pub severity: Severity,
+    /// Where it is.
+    pub location: Location,
+    /// What it is.
+    pub problem: Problem,
+}
+
+impl Diagnostic {
+    /// A problem that fails the build.
+    pub fn error(location: Location, problem: Problem) -> Self {
+        Diagnostic { severity: Severity::Error, location, problem }
+    }
+
+    /// A problem worth telling, that does not fail the build.
+    pub fn warning(location: Location, problem: Problem) -> Self {
+        Diagnostic { severity: Severity::Warning, location, problem }
+    }
+
+    /// Whether this diagnostic fails the build.
+    pub fn is_error(&self) -> bool {
+        self.severity == Severity::Error
+    }
+}
+
+impl fmt::Display for Diagnostic {
+    /// rustc-style: `error: message`, ` --> file:line:col`, the line with a caret, then the hint.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let label = match self.severity {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        };
+        writeln!(f, "{label}: {}", self.problem.message())?;
+        let loc = &self.location;
+        match (loc.line, loc.column) {
+            (0, _) => writeln!(f, "  --> {}", loc.file.display())?,
+            (line, 0) => writeln!(f, "  --> {}:{line}", loc.file.display())?,
+            (line, column) => writeln!(f, "  --> {}:{line}:{column}", loc.file.display())?,
+        }
+        if let Some(source) = &loc.source_line {
+            let gutter = loc.line.to_string();
+            let pad = " ".repeat(gutter.len());
+            writeln!(f, "{pad} |")?;
+            writeln!(f, "{gutter} | {source}")?;
+            if loc.column > 0 {
+                // Wide (CJK) characters take two terminal cells; keep the caret under its target.
+                let width: usize = source.chars().take(loc.column - 1).map(display_width).sum();
+                writeln!(f, "{pad} | {}^", " ".repeat(width))?;
+            }
+        }
+        if let Some(hint) = self.problem.hint() {
+            writeln!(f, "  = hint: {hint}")?;
+        }
+        Ok(())
+    }
+}
+
+/// Terminal cells a character takes: two for East Asian wide characters, one otherwise.
+fn display_width(c: char) -> usize {
+    let wide = matches!(c as u32,
+        0x1100..=0x115F | 0x2E80..=0x303E | 0x3041..=0x33FF | 0x3400..=0x4DBF | 0x4E00..=0x9FFF
+        | 0xA000..=0xA4CF | 0xAC00..=0xD7A3 | 0xF900..=0xFAFF | 0xFE30..=0xFE4F | 0xFF00..=0xFF60
+        | 0xFFE0..=0xFFE6 | 0x20000..=0x3FFFD);
+    if c == '\t' { 4 } else if wide { 2 } else { 1 }
+}
+
+/// All the diagnostics of one build, in a stable order.
+#[derive(Debug, Default, Clone)]
+pub struct Diagnostics {
+    items: Vec<Diagnostic>,
+}
+
+impl Diagnostics {
+    /// An empty collection.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Adds one.
+    pub fn push(&mut self, diagnostic: Diagnostic) {
+        self.items.push(diagnostic);
+    }
+
+    /// Adds many.
+    pub fn extend(&mut self, other: impl IntoIterator<Item = Diagnostic>) {
+        self.items.extend(other);
+    }
+
+    /// Whether any of them fails the build.
+    pub fn has_errors(&self) -> bool {
+        self.items.iter().any(Diagnostic::is_error)
+    }
+
+    /// Number of errors.
+    pub fn error_count(&self) -> usize {
+        self.items.iter().filter(|d| d.is_error()).count()
+    }
+
+    /// Number of warnings.
+    pub fn warning_count(&self) -> usize {
+        self.items.len() - self.error_count()
+    }
+
+    /// Whether there are none at all.
+    pub fn is_empty(&self) -> bool {
+        self.items.is_empty()
+    }
+
+    /// Sorted by file, line, column, then errors before warnings: the order users read them in.
+    pub fn sorted(mut self) -> Vec<Diagnostic> {
+        self.items.sort_by(|a, b| {
+            (&a.location.file, a.location.line, a.location.column, a.severity)
+                .cmp(&(&b.location.file, b.location.line, b.location.column, b.severity))
+                .then_with(|| a.problem.message().cmp(&b.problem.message()))
+        });
+        self.items.dedup();
+        self.items
+    }
+
+    /// Iterates in insertion order.
+    pub fn iter(&self) -> impl Iterator<Item = &Diagnostic> {
+        self.items.iter()
+    }
+}
+
+impl IntoIterator for Diagnostics {
+    type Item = Diagnostic;
+    type IntoIter = std::vec::IntoIter<Diagnostic>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.items.into_iter()
+    }
+}
+
+/// Shows `path` relative to `root` when it lies inside it, so messages stay short.
+pub fn display_path(root: &Path, path: &Path) -> PathBuf {
+    path.strip_prefix(root).map(Path::to_path_buf).unwrap_or_else(|_| path.to_path_buf())
+}

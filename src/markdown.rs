@@ -1,0 +1,510 @@
+//! Markdown to HTML, per file and independent of every other file.
+//!
+//! Rendering depends only on the file itself, so the loader runs it in parallel as soon as a file
+//! is read. The one thing that needs the whole site, the URL behind an internal link
+//! `@/reports/a.md#anchor`, is left as a numbered placeholder and filled in by the resolve stage
+//! ([`Rendered::links`] says what each placeholder points to and where it was written).
+//!
+//! Heading ids follow the site's slug rule (pinyin for Chinese, `一、主要工作` → `yi-zhu-yao-gong-zuo`),
+//! are unique on the page (`-1`, `-2`… for repeats) and can be set with `## 标题 {#my-id}`.
+
+use std::collections::HashSet;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use comrak::adapters::{HeadingAdapter, HeadingMeta};
+use comrak::nodes::{AstNode, NodeValue, Sourcepos};
+use comrak::{Arena, Options, options::Plugins};
+use serde::Serialize;
+
+use crate::config::{MarkdownConfig, RawHtml};
+use crate::diagnostics::Problem;
+use crate::slug::{is_valid_slug_component, slugify};
+
+/// Marks the end of a summary in a page's Markdown.
+pub const MORE_MARKER: &str = "<!-- more -->";
+
+/// Prefix of the placeholder written where an internal link's URL will go.
+pub const LINK_PLACEHOLDER: &str = "gongkai-link:";
+
+/// One heading, for the table of contents; nested by level.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct Heading {
+    /// 1 to 6.
+    pub level: u8,
+    /// The anchor, unique on the page.
+    pub id: String,
+    /// The heading's plain text.
+    pub title: String,
+    /// Headings of lower rank that follow it.
+    pub children: Vec<Heading>,
+}
+
+/// An `@/` link found in a file, to be resolved once all URLs are known.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InternalLink {
+    /// Content-relative path of the target file, percent-decoded (`reports/a.md`).
+    pub target: String,
+    /// The part after `#`, if any.
+    pub anchor: Option<String>,
+    /// 1-based line in the Markdown body.
+    pub line: usize,
+    /// 1-based column (characters) in that line.
+    pub column: usize,
+}
+
+/// A problem in the Markdown itself, positioned in the body.
+#[derive(Debug, Clone)]
+pub struct MarkdownProblem {
+    /// 1-based line in the body.
+    pub line: usize,
+    /// 1-based column.
+    pub column: usize,
+    /// What is wrong.
+    pub problem: Problem,
+}
+
+/// The output of rendering one file's Markdown.
+#[derive(Debug, Clone, Default)]
+pub struct Rendered {
+    /// HTML, with internal-link placeholders.
+    pub content: Arc<str>,
+    /// HTML before `<!-- more -->`, when the file has one.
+    pub summary: Option<Arc<str>>,
+    /// Top-level headings with their sub-headings.
+    pub toc: Vec<Heading>,
+    /// Every id an `#anchor` may point to: headings and footnotes.
+    pub anchors: HashSet<String>,
+    /// `@/` links in document order; placeholder `N` is `links[N]`.
+    pub links: Vec<InternalLink>,
+    /// Words, counting each Chinese character as one.
+    pub word_count: usize,
+    /// Minutes to read, at least 1.
+    pub reading_time: usize,
+    /// The opening of the text, up to about 120 characters, for `<meta name="description">`.
+    pub description: String,
+    /// Problems found while rendering.
+    pub problems: Vec<MarkdownProblem>,
+}
+
+/// Chinese characters read per minute and Latin words per minute.
+const CJK_CHARS_PER_MINUTE: usize = 400;
+const WORDS_PER_MINUTE: usize = 200;
+const DESCRIPTION_CHARS: usize = 120;
+
+/// Builds comrak's options from `[markdown]`; done once per build.
+pub fn comrak_options(config: &MarkdownConfig) -> Options<'static> {
+    let mut options = Options::default();
+    options.extension.strikethrough = true;
+    options.extension.table = true;
+    options.extension.autolink = true;
+    options.extension.tasklist = true;
+    options.extension.footnotes = true;
+    options.extension.cjk_friendly_emphasis = true;
+    options.parse.smart = config.smart_punctuation;
+    match config.raw_html {
+        RawHtml::Escape => options.render.escape = true,
+        RawHtml::Sanitize | RawHtml::Trust => options.render.r#unsafe = true,
+    }
+    options
+}
+
+/// Renders one file's Markdown body.
+pub fn render(body: &str, options: &Options, raw_html: RawHtml) -> Rendered {
+    let arena = Arena::new();
+    let root = comrak::parse_document(&arena, body, options);
+    let mut out = Rendered::default();
+    let mut ids = HeadingIds::default();
+    let mut has_raw_html = false;
+    let mut more_marker = None;
+    let mut headings: Vec<(u8, String, String)> = Vec::new();
+    let mut text = TextStats::default();
+
+    for node in root.descendants() {
+        let pos = node.data().sourcepos;
+        let is_text = matches!(node.data().value, NodeValue::Text(_));
+        let in_heading = is_text && in_heading(node);
+        let mut data = node.data_mut();
+        match &mut data.value {
+            NodeValue::Heading(heading) => {
+                let level = heading.level;
+                drop(data);
+                let explicit = take_explicit_id(node);
+                let title = plain_text(node);
+                let id = match explicit {
+                    Some(id) if !is_valid_slug_component(&id) => {
+                        out.problems.push(problem_at(body, pos, Problem::InvalidValue {
+                            field: "heading id".into(),
+                            detail: format!("`{{#{id}}}` has characters an anchor cannot have"),
+                            expected: "letters a-z, digits, `-`, `_` or `.`".into(),
+                        }));
+                        ids.unique(&slugify(&title))
+                    }
+                    Some(id) if ids.seen.contains(&id) => {
+                        out.problems.push(problem_at(body, pos, Problem::DuplicateHeadingId { id: id.clone() }));
+                        ids.unique(&id)
+                    }
+                    Some(id) => ids.unique(&id),
+                    None => ids.unique(&slugify(&title)),
+                };
+                headings.push((level, id, title));
+            }
+            NodeValue::Link(link) | NodeValue::Image(link) => {
+                if let Some(rest) = link.url.strip_prefix("@/") {
+                    let (target, anchor) = match rest.split_once('#') {
+                        Some((t, a)) => (t, Some(percent_decode(a))),
+                        None => (rest, None),
+                    };
+                    out.links.push(InternalLink {
+                        target: percent_decode(target),
+                        anchor,
+                        line: pos.start.line,
+                        column: char_column(body, pos.start.line, pos.start.column),
+                    });
+                    link.url = format!("{LINK_PLACEHOLDER}{}", out.links.len() - 1);
+                } else if raw_html == RawHtml::Sanitize && is_dangerous_url(&link.url) {
+                    link.url.clear();
+                }
+            }
+            NodeValue::HtmlBlock(block) => {
+                if block.literal.trim() == MORE_MARKER && node.parent().is_some_and(|p| p.same_node(root)) {
+                    more_marker = Some(node);
+                } else {
+                    has_raw_html = true;
+                }
+            }
+            NodeValue::HtmlInline(_) => has_raw_html = true,
+            NodeValue::FootnoteDefinition(footnote) => {
+                out.anchors.insert(format!("fn-{}", footnote.name));
+            }
+            NodeValue::Text(t) => text.add(t, !in_heading),
+            NodeValue::Code(code) => text.add(&code.literal, false),
+            _ => {}
+        }
+    }
+
+    out.toc = nest_headings(&headings);
+    out.anchors.extend(headings.iter().map(|(_, id, _)| id.clone()));
+    let adapter = HeadingRenderer { ids: headings.iter().map(|(_, id, _)| id.clone()).collect(), next: AtomicUsize::new(0) };
+    let mut plugins = Plugins::default();
+    plugins.render.heading_adapter = Some(&adapter);
+    let sanitize = raw_html == RawHtml::Sanitize && has_raw_html;
+
+    if let Some(marker) = more_marker {
+        // Render the part before the marker alone: detach what follows, render, put it back.
+        let rest: Vec<_> = marker.following_siblings().skip(1).collect();
+        marker.detach();
+        for node in &rest {
+            node.detach();
+        }
+        out.summary = Some(finish(html_of(root, options, &plugins), sanitize).into());
+        root.extend(rest);
+        adapter.next.store(0, Ordering::Relaxed);
+    }
+    out.content = finish(html_of(root, options, &plugins), sanitize).into();
+    out.word_count = text.words + text.cjk_chars;
+    let minutes = text.cjk_chars as f64 / CJK_CHARS_PER_MINUTE as f64 + text.words as f64 / WORDS_PER_MINUTE as f64;
+    out.reading_time = (minutes.ceil() as usize).max(1);
+    out.description = text.description;
+    out
+}
+
+fn problem_at(body: &str, pos: Sourcepos, problem: Problem) -> MarkdownProblem {
+    MarkdownProblem { line: pos.start.line, column: char_column(body, pos.start.line, pos.start.column), problem }
+}
+
+/// comrak counts columns in bytes; people count characters.
+fn char_column(body: &str, line: usize, byte_column: usize) -> usize {
+    let Some(text) = line.checked_sub(1).and_then(|i| body.lines().nth(i)) else { return byte_column };
+    let mut end = byte_column.saturating_sub(1).min(text.len());
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    text[..end].chars().count() + 1
+}
+
+fn html_of<'a>(root: &'a AstNode<'a>, options: &Options, plugins: &Plugins) -> String {
+    let mut html = String::new();
+    // Writing into a String cannot fail.
+    let _ = comrak::format_html_with_plugins(root, options, &mut html, plugins);
+    html
+}
+
+/// Sanitises when needed, then wraps tables so that wide ones scroll on a 320 px phone while
+/// staying reachable by keyboard (a focusable, labelled region).
+fn finish(html: String, sanitize: bool) -> String {
+    let html = if sanitize { sanitizer().clean(&html).to_string() } else { html };
+    if !html.contains("<table") {
+        return html;
+    }
+    html.replace(
+        "<table>",
+        "<div class=\"table-scroll\" role=\"region\" aria-label=\"表格\" tabindex=\"0\">\n<table>",
+    )
+    .replace("</table>", "</table>\n</div>")
+}
+
+fn sanitizer() -> &'static ammonia::Builder<'static> {
+    static SANITIZER: std::sync::OnceLock<ammonia::Builder<'static>> = std::sync::OnceLock::new();
+    SANITIZER.get_or_init(|| {
+        let mut builder = ammonia::Builder::default();
+        builder
+            .add_generic_attributes(["id", "class", "lang", "dir", "title", "aria-label", "aria-hidden"])
+            .add_tags(["video", "audio", "source", "track", "figure", "figcaption", "details", "summary", "mark", "section"])
+            .add_tag_attributes("video", ["controls", "poster", "preload", "src", "width", "height", "muted", "playsinline"])
+            .add_tag_attributes("audio", ["controls", "preload", "src"])
+            .add_tag_attributes("source", ["src", "type"])
+            .add_tag_attributes("track", ["src", "kind", "srclang", "label", "default"])
+            .add_tag_attributes("ol", ["start", "type"])
+            .add_tag_attributes("td", ["colspan", "rowspan", "align"])
+            .add_tag_attributes("th", ["colspan", "rowspan", "align", "scope"])
+            .add_tag_attributes("input", ["type", "checked", "disabled"])
+            .add_tags(["input"])
+            .add_url_schemes(["gongkai-link", "tel"])
+            .link_rel(None);
+        builder
+    })
+}
+
+/// The same list of schemes comrak blanks in its safe mode.
+fn is_dangerous_url(url: &str) -> bool {
+    let lower: String = url.trim_start().chars().take(16).collect::<String>().to_ascii_lowercase();
+    if lower.starts_with("data:") {
+        let image = ["data:image/png", "data:image/gif", "data:image/jpeg", "data:image/webp"];
+        return !image.iter().any(|p| lower.starts_with(p));
+    }
+    ["javascript:", "vbscript:", "file:"].iter().any(|p| lower.starts_with(p))
+}
+
+/// Strips a trailing `{#id}` from a heading and returns the id.
+fn take_explicit_id<'a>(heading: &'a AstNode<'a>) -> Option<String> {
+    let last = heading.last_child()?;
+    let mut data = last.data_mut();
+    let NodeValue::Text(text) = &mut data.value else { return None };
+    let trimmed = text.trim_end();
+    let start = trimmed.rfind("{#")?;
+    if !trimmed.ends_with('}') {
+        return None;
+    }
+    let id = trimmed[start + 2..trimmed.len() - 1].trim().to_string();
+    let kept = trimmed[..start].trim_end().to_string();
+    *text = kept.into();
+    Some(id)
+}
+
+fn plain_text<'a>(node: &'a AstNode<'a>) -> String {
+    let mut title = String::new();
+    for child in node.descendants() {
+        match &child.data().value {
+            NodeValue::Text(t) => title.push_str(t),
+            NodeValue::Code(c) => title.push_str(&c.literal),
+            NodeValue::SoftBreak | NodeValue::LineBreak => title.push(' '),
+            _ => {}
+        }
+    }
+    title.trim().to_string()
+}
+
+fn in_heading<'a>(node: &'a AstNode<'a>) -> bool {
+    node.ancestors().any(|a| matches!(a.data().value, NodeValue::Heading(_)))
+}
+
+/// Makes ids unique on a page, in document order.
+#[derive(Default)]
+struct HeadingIds {
+    seen: HashSet<String>,
+}
+
+impl HeadingIds {
+    fn unique(&mut self, base: &str) -> String {
+        let mut candidate = base.to_string();
+        let mut n = 1;
+        while self.seen.contains(&candidate) {
+            candidate = format!("{base}-{n}");
+            n += 1;
+        }
+        self.seen.insert(candidate.clone());
+        candidate
+    }
+}
+
+/// Writes `<hN id="…">` with the ids worked out beforehand, in document order.
+struct HeadingRenderer {
+    ids: Vec<String>,
+    next: AtomicUsize,
+}
+
+impl HeadingAdapter for HeadingRenderer {
+    fn enter(&self, output: &mut dyn std::fmt::Write, heading: &HeadingMeta, _: Option<Sourcepos>) -> std::fmt::Result {
+        let index = self.next.fetch_add(1, Ordering::Relaxed);
+        match self.ids.get(index) {
+            Some(id) => write!(output, "<h{} id=\"{}\">", heading.level, id),
+            None => write!(output, "<h{}>", heading.level),
+        }
+    }
+
+    fn exit(&self, output: &mut dyn std::fmt::Write, heading: &HeadingMeta) -> std::fmt::Result {
+        writeln!(output, "</h{}>", heading.level)
+    }
+}
+
+fn nest_headings(flat: &[(u8, String, String)]) -> Vec<Heading> {
+    fn build(items: &[(u8, String, String)], index: &mut usize, parent_level: u8) -> Vec<Heading> {
+        let mut out = Vec::new();
+        while let Some((level, id, title)) = items.get(*index) {
+            if *level <= parent_level {
+                break;
+            }
+            *index += 1;
+            let children = build(items, index, *level);
+            out.push(Heading { level: *level, id: id.clone(), title: title.clone(), children });
+        }
+        out
+    }
+    let mut index = 0;
+    let mut out = Vec::new();
+    while index < flat.len() {
+        out.extend(build(flat, &mut index, 0));
+    }
+    out
+}
+
+/// Counts words and gathers the opening text.
+#[derive(Default)]
+struct TextStats {
+    cjk_chars: usize,
+    words: usize,
+    description: String,
+    description_chars: usize,
+}
+
+impl TextStats {
+    fn add(&mut self, text: &str, for_description: bool) {
+        let mut in_word = false;
+        for c in text.chars() {
+            if is_cjk(c) {
+                self.cjk_chars += 1;
+                in_word = false;
+            } else if c.is_alphanumeric() {
+                if !in_word {
+                    self.words += 1;
+                }
+                in_word = true;
+            } else {
+                in_word = false;
+            }
+        }
+        if for_description && self.description_chars < DESCRIPTION_CHARS {
+            for c in text.chars() {
+                if self.description_chars >= DESCRIPTION_CHARS {
+                    self.description.push('…');
+                    break;
+                }
+                self.description.push(c);
+                self.description_chars += 1;
+            }
+        }
+    }
+}
+
+/// Han ideographs, kana and hangul: each counts as a word.
+fn is_cjk(c: char) -> bool {
+    matches!(c as u32, 0x3040..=0x30FF | 0x3400..=0x4DBF | 0x4E00..=0x9FFF | 0xAC00..=0xD7A3 | 0xF900..=0xFAFF | 0x20000..=0x3FFFD)
+}
+
+/// Decodes `%XX` escapes (links to Chinese file names arrive encoded from some editors).
+pub fn percent_decode(input: &str) -> String {
+    if !input.contains('%') {
+        return input.to_string();
+    }
+    let bytes = input.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = |b: u8| (b as char).to_digit(16);
+        if bytes[i] == b'%' && i + 2 < bytes.len() {
+            if let (Some(h), Some(l)) = (hex(bytes[i + 1]), hex(bytes[i + 2])) {
+                out.push((h * 16 + l) as u8);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8(out).unwrap_or_else(|_| input.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn md(body: &str) -> Rendered {
+        let config = MarkdownConfig::default();
+        render(body, &comrak_options(&config), config.raw_html)
+    }
+
+    #[test]
+    fn chinese_headings_get_pinyin_ids_and_repeats_are_numbered() {
+        let out = md("## 一、主要工作\n\n### (一)坚持党的领导\n\n## 一、主要工作\n");
+        assert!(out.content.contains("<h2 id=\"yi-zhu-yao-gong-zuo\">一、主要工作</h2>"), "{}", out.content);
+        assert!(out.content.contains("<h2 id=\"yi-zhu-yao-gong-zuo-1\">"));
+        assert_eq!(out.toc.len(), 2);
+        assert_eq!(out.toc[0].children[0].id, "yi-jian-chi-dang-de-ling-dao");
+    }
+
+    #[test]
+    fn explicit_ids_win() {
+        let out = md("## 主要工作 {#main-work}\n");
+        assert!(out.content.contains("<h2 id=\"main-work\">主要工作</h2>"), "{}", out.content);
+        assert!(out.anchors.contains("main-work"));
+    }
+
+    #[test]
+    fn internal_links_become_placeholders_with_positions() {
+        let out = md("前文\n\n见[报告](@/reports/a.md#yi) 和 [b](@/b.md)。\n");
+        assert_eq!(out.links.len(), 2);
+        assert_eq!(out.links[0].target, "reports/a.md");
+        assert_eq!(out.links[0].anchor.as_deref(), Some("yi"));
+        assert_eq!((out.links[0].line, out.links[0].column), (3, 2));
+        assert!(out.content.contains("href=\"gongkai-link:0\""), "{}", out.content);
+    }
+
+    #[test]
+    fn summary_is_what_precedes_the_more_marker() {
+        let out = md("第一段。\n\n<!-- more -->\n\n第二段。\n");
+        assert_eq!(out.summary.as_deref(), Some("<p>第一段。</p>\n"));
+        assert!(out.content.contains("第二段") && !out.content.contains("more"));
+    }
+
+    #[test]
+    fn raw_html_is_sanitized_by_default() {
+        let out = md("<script>alert(1)</script>\n\n<b onclick=\"x()\">粗</b> [x](javascript:alert(1))\n");
+        assert!(!out.content.contains("script") && !out.content.contains("onclick"), "{}", out.content);
+        assert!(!out.content.contains("javascript"), "{}", out.content);
+        assert!(out.content.contains("<b>粗</b>"));
+    }
+
+    #[test]
+    fn chinese_is_counted_by_character() {
+        let out = md("法治政府建设 is good\n");
+        assert_eq!(out.word_count, 6 + 2);
+        assert_eq!(out.reading_time, 1);
+    }
+
+    #[test]
+    fn gfm_features_and_cjk_emphasis() {
+        let out = md("**“法治”**建设\n\n| a | b |\n|---|---|\n| 1 | 2 |\n\n- [x] 完成\n\n~~删~~ 脚注[^1]\n\n[^1]: 注释\n");
+        assert!(out.content.contains("<strong>“法治”</strong>"), "{}", out.content);
+        assert!(out.content.contains("<div class=\"table-scroll\""));
+        assert!(out.content.contains("<del>删</del>"));
+        assert!(out.content.contains("type=\"checkbox\""));
+        assert!(out.anchors.contains("fn-1"));
+    }
+
+    #[test]
+    fn percent_decoding() {
+        assert_eq!(percent_decode("%E6%B3%95.md"), "法.md");
+        assert_eq!(percent_decode("100%"), "100%");
+    }
+}
