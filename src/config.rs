@@ -247,6 +247,13 @@ impl Config {
         }
     }
 
+    /// Replaces the base URL (from `--base-url` or the preview server).
+    pub fn set_base_url(&mut self, url: &str) -> Result<(), String> {
+        self.base_url = normalize_base_url(url)?;
+        self.base_path = base_path_of(&self.base_url);
+        Ok(())
+    }
+
     /// `<root>/content`.
     pub fn content_dir(&self) -> PathBuf {
         self.root.join("content")

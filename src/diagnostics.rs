@@ -100,6 +100,8 @@ pub enum Problem {
     DuplicateUrl { url: String, other: PathBuf },
     /// `@/path.md` names no page or section.
     BrokenInternalLink { target: String, suggestion: Option<String> },
+    /// `@/path.md` names a draft or scheduled page, which this build leaves out.
+    LinkToUnpublished { target: String, reason: &'static str },
     /// `@/path.md#anchor` names a page that exists, but not the heading.
     MissingAnchor { target: String, anchor: String, available: Vec<String> },
     /// The same heading id is given twice explicitly on one page.
@@ -153,6 +155,9 @@ impl Problem {
             }
             Problem::BrokenInternalLink { target, .. } => {
                 format!("internal link `@/{target}` points to no page or section")
+            }
+            Problem::LinkToUnpublished { target, reason } => {
+                format!("internal link `@/{target}` points to a page that is {reason}")
             }
             Problem::MissingAnchor { target, anchor, .. } => {
                 format!("`@/{target}` has no heading with the anchor `#{anchor}`")

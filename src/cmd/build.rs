@@ -1,0 +1,62 @@
+//! `gongkai build`.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use gongkai::content::LoadOptions;
+use gongkai::site::{self, BuildOptions};
+
+/// Arguments of `gongkai build`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Site root, the folder holding site.toml
+    #[arg(long, default_value = ".")]
+    root: PathBuf,
+    /// Output folder [default: <root>/public]
+    #[arg(long)]
+    output: Option<PathBuf>,
+    /// Use this base URL instead of the one in site.toml
+    #[arg(long)]
+    base_url: Option<String>,
+    /// Include pages marked draft = true
+    #[arg(long)]
+    drafts: bool,
+    /// Include pages dated in the future
+    #[arg(long)]
+    future: bool,
+}
+
+/// Builds, prints problems and a summary, and maps the outcome to an exit code.
+pub fn run(args: Args) -> ExitCode {
+    let options = BuildOptions {
+        output: args.output,
+        base_url: args.base_url,
+        load: LoadOptions { drafts: args.drafts, future: args.future, ..LoadOptions::default() },
+        root: args.root,
+    };
+    let output = options.output_dir();
+    match site::build(&options) {
+        Ok(report) => {
+            super::print_diagnostics(&report.warnings);
+            println!(
+                "Built {} pages, {} sections, {} listing pages and {} files in {} ms → {}",
+                report.pages,
+                report.sections,
+                report.other_pages,
+                report.files,
+                report.elapsed.as_millis(),
+                output.display()
+            );
+            ExitCode::SUCCESS
+        }
+        Err(diagnostics) => {
+            super::print_diagnostics(&diagnostics);
+            eprintln!(
+                "error: the site was not built ({}); {} is unchanged",
+                super::count_line(&diagnostics),
+                output.display()
+            );
+            ExitCode::from(1)
+        }
+    }
+}

@@ -1,0 +1,23 @@
+//! One module per subcommand: each parses its arguments and calls the library.
+
+pub mod build;
+
+use gongkai::diagnostics::Diagnostic;
+
+/// Prints diagnostics to stderr, then a count line.
+pub fn print_diagnostics(diagnostics: &[Diagnostic]) {
+    for diagnostic in diagnostics {
+        eprintln!("{diagnostic}");
+    }
+}
+
+/// `3 errors, 1 warning`.
+pub fn count_line(diagnostics: &[Diagnostic]) -> String {
+    let errors = diagnostics.iter().filter(|d| d.is_error()).count();
+    let warnings = diagnostics.len() - errors;
+    let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
+    match warnings {
+        0 => plural(errors, "error"),
+        _ => format!("{}, {}", plural(errors, "error"), plural(warnings, "warning")),
+    }
+}

@@ -1,0 +1,431 @@
+//! Reading `content/` into a [`Library`]: walk the tree, then parse every Markdown file in parallel.
+//!
+//! The walk is sequential and cheap (names and sizes only); reading, front matter and Markdown,
+//! the costly part, runs on all cores with rayon. Every problem is collected: a broken file is
+//! left out of the library and reported, and the rest of the site is still loaded so that all of
+//! its problems can be reported in the same run.
+
+use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
+
+use jiff::Timestamp;
+use rayon::prelude::*;
+use walkdir::WalkDir;
+
+use super::frontmatter::{self, SortBy};
+use super::{Asset, Library, Page, Section, SectionMeta, StaticFile, Target};
+use crate::config::{Config, io_detail};
+use crate::diagnostics::{Diagnostic, Diagnostics, Location, Problem};
+use crate::markdown::{self, Rendered};
+use crate::slug::slugify;
+
+/// Largest Markdown file read: 8 MB, a hundred times a long annual report.
+pub const MAX_MARKDOWN_BYTES: u64 = 8 * 1024 * 1024;
+
+/// Which pages a build publishes.
+#[derive(Debug, Clone)]
+pub struct LoadOptions {
+    /// Include `draft = true` pages.
+    pub drafts: bool,
+    /// Include pages dated in the future.
+    pub future: bool,
+    /// The build's notion of now, for scheduling and expiry.
+    pub now: Timestamp,
+}
+
+impl Default for LoadOptions {
+    fn default() -> Self {
+        LoadOptions { drafts: false, future: false, now: Timestamp::now() }
+    }
+}
+
+/// A file found by the walk.
+#[derive(Debug)]
+struct Found {
+    rel: String,
+    abs: PathBuf,
+    size: u64,
+}
+
+/// What one Markdown file turned into.
+enum Loaded {
+    Page(Box<Page>),
+    Section(Box<Section>),
+}
+
+/// Loads the whole content tree.
+pub fn load(config: &Config, options: &LoadOptions) -> (Library, Diagnostics) {
+    let mut diagnostics = Diagnostics::new();
+    let content_dir = config.content_dir();
+    let files = walk(config, &content_dir, &mut diagnostics);
+
+    let bundle_dirs: HashSet<&str> =
+        files.iter().filter(|f| file_name(&f.rel) == "index.md").map(|f| parent_dir(&f.rel)).collect();
+    let section_dirs: HashSet<&str> =
+        files.iter().filter(|f| file_name(&f.rel) == "_index.md").map(|f| parent_dir(&f.rel)).collect();
+
+    for dir in bundle_dirs.intersection(&section_dirs) {
+        diagnostics.push(Diagnostic::error(
+            Location::file(shown(config, &content_dir.join(dir).join("index.md"))),
+            Problem::InvalidValue {
+                field: "index.md".into(),
+                detail: format!("the folder content/{dir} has both index.md (a page) and _index.md (a section)"),
+                expected: "one of the two".into(),
+            },
+        ));
+    }
+
+    let mut markdown_files = Vec::new();
+    let mut bundle_assets: HashMap<&str, Vec<Asset>> = HashMap::new();
+    let mut loose_files = Vec::new();
+    for file in &files {
+        let owner = ancestors(parent_dir(&file.rel)).find(|d| bundle_dirs.contains(d));
+        let name = file_name(&file.rel);
+        match owner {
+            Some(bundle) if name == "index.md" && parent_dir(&file.rel) == bundle => markdown_files.push(file),
+            Some(bundle) => {
+                if !name.ends_with(".md") {
+                    let asset_name = file.rel[bundle.len()..].trim_start_matches('/').to_string();
+                    bundle_assets.entry(bundle).or_default().push(Asset {
+                        name: asset_name,
+                        source: file.abs.clone(),
+                        size: file.size,
+                    });
+                }
+            }
+            None if name.ends_with(".md") => markdown_files.push(file),
+            None => loose_files.push(file),
+        }
+    }
+
+    let md_options = markdown::comrak_options(&config.markdown);
+    let results: Vec<Result<Loaded, Vec<Diagnostic>>> = markdown_files
+        .par_iter()
+        .map(|file| load_markdown(config, &md_options, file))
+        .collect();
+
+    let mut library = Library::default();
+    let mut pages = Vec::new();
+    let mut sections = Vec::new();
+    for result in results {
+        match result {
+            Ok(Loaded::Page(page)) => pages.push(*page),
+            Ok(Loaded::Section(section)) => sections.push(*section),
+            Err(problems) => diagnostics.extend(problems),
+        }
+    }
+
+    // Sections: the home page first, then in folder order; parents before children.
+    sections.sort_by(|a, b| a.dir.cmp(&b.dir));
+    if sections.first().is_none_or(|s| !s.dir.is_empty()) {
+        sections.insert(0, implicit_home(config));
+    }
+    let section_of_dir: HashMap<String, usize> =
+        sections.iter().enumerate().map(|(i, s)| (s.dir.clone(), i)).collect();
+    for (id, section) in sections.iter_mut().enumerate().skip(1) {
+        section.parent = ancestors(parent_dir(&section.dir)).find_map(|d| section_of_dir.get(d).copied());
+        debug_assert!(section.parent.is_some_and(|p| p != id));
+    }
+    for (id, section) in sections.iter_mut().enumerate() {
+        section.assets = loose_files
+            .iter()
+            .filter(|f| parent_dir(&f.rel) == section.dir)
+            .map(|f| Asset { name: file_name(&f.rel).to_string(), source: f.abs.clone(), size: f.size })
+            .collect();
+        library.by_source.insert(section.source.clone(), Target::Section(id));
+    }
+
+    pages.sort_by(|a, b| a.source.cmp(&b.source));
+    for mut page in pages {
+        if page.meta.draft && !options.drafts {
+            library.unpublished.insert(page.source.clone(), "a draft (build with --drafts to include it)");
+            continue;
+        }
+        if page.meta.date.as_ref().is_some_and(|d| d.timestamp > options.now) && !options.future {
+            library.unpublished.insert(page.source.clone(), "scheduled for a future date (build with --future to include it)");
+            continue;
+        }
+        page.expired = page.meta.expires.as_ref().is_some_and(|e| e.timestamp <= options.now);
+        // The folder the page sits in: a bundle's folder is the page itself, so look one up.
+        let own_dir = parent_dir(&page.source);
+        let page_dir = if page.is_bundle { parent_dir(own_dir) } else { own_dir };
+        let (section_dir, section_id) = ancestors(page_dir)
+            .find_map(|d| section_of_dir.get(d).map(|id| (d, *id)))
+            .unwrap_or(("", Library::HOME));
+        page.section = section_id;
+        page.folder_slugs = page_dir[section_dir.len()..]
+            .split('/')
+            .filter(|c| !c.is_empty())
+            .map(slugify)
+            .collect();
+        if page.is_bundle {
+            let bundle = parent_dir(&page.source);
+            page.assets = bundle_assets.remove(bundle).unwrap_or_default();
+            check_video_assets(config, &page, &mut diagnostics);
+        } else if page.meta.video.is_some() {
+            check_video_assets(config, &page, &mut diagnostics);
+        }
+        let id = library.pages.len();
+        library.by_source.insert(page.source.clone(), Target::Page(id));
+        library.pages.push(page);
+    }
+    library.sections = sections;
+    library.static_files = loose_files
+        .iter()
+        .map(|f| StaticFile { source: f.abs.clone(), output: slugged_dir_path(&f.rel) })
+        .collect();
+    (library, diagnostics)
+}
+
+/// Loads one Markdown file; also used by the preview server when a single file changes.
+fn load_markdown(config: &Config, md_options: &comrak::Options, file: &Found) -> Result<Loaded, Vec<Diagnostic>> {
+    let shown_path = shown(config, &file.abs);
+    let text = read_text(&file.abs, &shown_path, file.size)?;
+    let split = frontmatter::split(&shown_path, &text).map_err(|d| vec![d])?;
+    let rendered = markdown::render(split.body, md_options, config.markdown.raw_html);
+    let mut problems: Vec<Diagnostic> = rendered
+        .problems
+        .iter()
+        .map(|p| {
+            Diagnostic::error(
+                Location::in_text(&shown_path, &text, p.line + split.body_line_offset, p.column),
+                p.problem.clone(),
+            )
+        })
+        .collect();
+    let name = file_name(&file.rel);
+    if name == "_index.md" {
+        let meta = frontmatter::section_meta(&split.document);
+        return match meta {
+            Ok(meta) if problems.is_empty() => Ok(Loaded::Section(Box::new(Section {
+                source: file.rel.clone(),
+                file: file.abs.clone(),
+                dir: parent_dir(&file.rel).to_string(),
+                meta,
+                path: String::new(),
+                permalink: String::new(),
+                parent: None,
+                subsections: Vec::new(),
+                pages: Vec::new(),
+                assets: Vec::new(),
+                markdown: rendered,
+                body_line_offset: split.body_line_offset,
+            }))),
+            Ok(_) => Err(problems),
+            Err(more) => {
+                problems.extend(more);
+                Err(problems)
+            }
+        };
+    }
+    let meta = match frontmatter::page_meta(&split.document, config) {
+        Ok(meta) => meta,
+        Err(more) => {
+            problems.extend(more);
+            return Err(problems);
+        }
+    };
+    if !problems.is_empty() {
+        return Err(problems);
+    }
+    let is_bundle = name == "index.md";
+    let stem = if is_bundle {
+        file_name(parent_dir(&file.rel))
+    } else {
+        name.strip_suffix(".md").unwrap_or(name)
+    };
+    let slug = meta.slug.clone().unwrap_or_else(|| slugify(stem));
+    let summary_html = meta.summary.as_deref().map(|summary| {
+        markdown::render(summary, md_options, config.markdown.raw_html).content.to_string()
+    });
+    Ok(Loaded::Page(Box::new(Page {
+        source: file.rel.clone(),
+        file: file.abs.clone(),
+        is_bundle,
+        section: Library::HOME,
+        folder_slugs: Vec::new(),
+        meta,
+        slug,
+        path: String::new(),
+        permalink: String::new(),
+        assets: Vec::new(),
+        markdown: rendered,
+        summary_html,
+        body_line_offset: split.body_line_offset,
+        expired: false,
+    })))
+}
+
+/// Reads a file as UTF-8 text, refusing huge and non-UTF-8 files with a clear message.
+fn read_text(path: &Path, shown_path: &Path, size: u64) -> Result<String, Vec<Diagnostic>> {
+    if size > MAX_MARKDOWN_BYTES {
+        return Err(vec![Diagnostic::error(
+            Location::file(shown_path),
+            Problem::TooLarge { bytes: size, limit: MAX_MARKDOWN_BYTES },
+        )]);
+    }
+    let bytes = std::fs::read(path).map_err(|e| {
+        vec![Diagnostic::error(Location::file(shown_path), Problem::Io { action: "read this file", detail: io_detail(&e, path) })]
+    })?;
+    let bytes = bytes.strip_prefix("\u{feff}".as_bytes()).map(<[u8]>::to_vec).unwrap_or(bytes);
+    String::from_utf8(bytes).map_err(|e| {
+        let valid_up_to = e.utf8_error().valid_up_to();
+        let text = String::from_utf8_lossy(e.as_bytes());
+        let location = Location::at_offset(shown_path, &text, valid_up_to);
+        vec![Diagnostic::error(location, Problem::NotUtf8 { valid_up_to })]
+    })
+}
+
+/// Walks `content/`, skipping hidden files and editor leftovers, reporting loops and I/O errors.
+fn walk(config: &Config, content_dir: &Path, diagnostics: &mut Diagnostics) -> Vec<Found> {
+    let mut files = Vec::new();
+    if !content_dir.is_dir() {
+        diagnostics.push(Diagnostic::error(
+            Location::file("content"),
+            Problem::Io { action: "find the content folder", detail: format!("{} is not a folder", content_dir.display()) },
+        ));
+        return files;
+    }
+    let walker = WalkDir::new(content_dir)
+        .follow_links(true)
+        .sort_by_file_name()
+        .into_iter()
+        .filter_entry(|e| e.depth() == 0 || !is_ignored(&e.file_name().to_string_lossy()));
+    for entry in walker {
+        let entry = match entry {
+            Ok(entry) => entry,
+            Err(error) => {
+                let path = error.path().map(|p| shown(config, p)).unwrap_or_else(|| PathBuf::from("content"));
+                let problem = if error.loop_ancestor().is_some() {
+                    Problem::SymlinkLoop
+                } else {
+                    Problem::Io { action: "read this path", detail: error.to_string() }
+                };
+                diagnostics.push(Diagnostic::error(Location::file(path), problem));
+                continue;
+            }
+        };
+        if !entry.file_type().is_file() {
+            continue;
+        }
+        let Ok(relative) = entry.path().strip_prefix(content_dir) else { continue };
+        let Some(rel) = relative.to_str() else {
+            diagnostics.push(Diagnostic::error(
+                Location::file(shown(config, entry.path())),
+                Problem::Io { action: "use this file name", detail: "the name is not valid UTF-8".into() },
+            ));
+            continue;
+        };
+        let size = entry.metadata().map(|m| m.len()).unwrap_or(0);
+        files.push(Found { rel: rel.replace('\\', "/"), abs: entry.path().to_path_buf(), size });
+    }
+    files
+}
+
+/// Hidden files, editor swap and backup files: never content.
+pub fn is_ignored(name: &str) -> bool {
+    name.starts_with('.')
+        || name.ends_with('~')
+        || (name.starts_with('#') && name.ends_with('#'))
+        || [".swp", ".swo", ".swx", ".tmp", ".bak", ".crdownload"].iter().any(|ext| name.ends_with(ext))
+        || name == "4913" // vim's write-permission probe
+}
+
+fn check_video_assets(config: &Config, page: &Page, diagnostics: &mut Diagnostics) {
+    let Some(video) = &page.meta.video else { return };
+    let shown_path = shown(config, &page.file);
+    let has = |name: &str| page.assets.iter().any(|a| a.name == name);
+    let named = [("video.file", Some(&video.file)), ("video.poster", video.poster.as_ref()), ("video.captions", video.captions.as_ref())];
+    for (field, name) in named {
+        if let Some(name) = name
+            && !has(name)
+        {
+            // The file parsed a moment ago; read it again only to point at the line.
+            let text = std::fs::read_to_string(&page.file).unwrap_or_default();
+            let location = match frontmatter::split(&shown_path, &text) {
+                Ok(split) => split.document.location_of_key(&["video", field.trim_start_matches("video.")]),
+                Err(_) => Location::file(&shown_path),
+            };
+            diagnostics.push(Diagnostic::error(location, Problem::MissingAsset { field, name: name.clone() }));
+        }
+    }
+    if video.captions.is_none() {
+        diagnostics.push(Diagnostic::warning(Location::file(shown_path), Problem::VideoWithoutCaptions));
+    }
+}
+
+fn implicit_home(config: &Config) -> Section {
+    Section {
+        source: "_index.md".into(),
+        file: config.content_dir().join("_index.md"),
+        dir: String::new(),
+        meta: SectionMeta {
+            title: config.title.clone(),
+            sort_by: SortBy::Date,
+            paginate_by: None,
+            template: None,
+            page_template: None,
+            weight: None,
+            extra: Default::default(),
+        },
+        path: String::new(),
+        permalink: String::new(),
+        parent: None,
+        subsections: Vec::new(),
+        pages: Vec::new(),
+        assets: Vec::new(),
+        markdown: Rendered::default(),
+        body_line_offset: 0,
+    }
+}
+
+/// The path shown in messages: relative to the site root.
+pub fn shown(config: &Config, path: &Path) -> PathBuf {
+    crate::diagnostics::display_path(&config.root, path)
+}
+
+fn file_name(rel: &str) -> &str {
+    rel.rsplit('/').next().unwrap_or(rel)
+}
+
+/// `a/b/c.md` → `a/b`; `c.md` → ``.
+fn parent_dir(rel: &str) -> &str {
+    rel.rfind('/').map_or("", |i| &rel[..i])
+}
+
+/// `a/b/c`, `a/b`, `a`, `` — a folder and all folders above it.
+fn ancestors(dir: &str) -> impl Iterator<Item = &str> {
+    let mut next = Some(dir);
+    std::iter::from_fn(move || {
+        let current = next?;
+        next = if current.is_empty() { None } else { Some(parent_dir(current)) };
+        Some(current)
+    })
+}
+
+/// Output path of a loose file: its folders slugified as pages' are, its own name kept.
+fn slugged_dir_path(rel: &str) -> String {
+    let dir = parent_dir(rel);
+    let mut out: Vec<String> = dir.split('/').filter(|c| !c.is_empty()).map(slugify).collect();
+    out.push(file_name(rel).to_string());
+    out.join("/")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ancestors_walk_up_to_the_root() {
+        assert_eq!(ancestors("a/b").collect::<Vec<_>>(), vec!["a/b", "a", ""]);
+        assert_eq!(ancestors("").collect::<Vec<_>>(), vec![""]);
+    }
+
+    #[test]
+    fn editor_leftovers_are_ignored() {
+        for name in [".a.md.swp", "a.md~", "#a.md#", ".DS_Store", "4913", "a.md.tmp"] {
+            assert!(is_ignored(name), "{name}");
+        }
+        assert!(!is_ignored("a.md"));
+    }
+}

@@ -1,0 +1,188 @@
+//! The content model: every page and section of a site, owned in one place.
+//!
+//! A [`Library`] is built by [`load`] and completed by [`crate::resolve`]; everything after that
+//! (templates, feeds, search, the audit, the preview server) only reads it. Pages and sections live
+//! in two vectors and refer to each other by index ([`PageId`], [`SectionId`]), so the model is
+//! cheap to share across threads and to patch when one file changes.
+
+pub mod frontmatter;
+pub mod load;
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+
+pub use frontmatter::{Disclosure, PageMeta, SectionMeta, SortBy, Validity, Video};
+pub use load::{LoadOptions, load};
+
+use crate::markdown::Rendered;
+
+/// Index of a page in [`Library::pages`].
+pub type PageId = usize;
+/// Index of a section in [`Library::sections`].
+pub type SectionId = usize;
+
+/// A file that travels with a page or section (an image, a PDF, a video, its captions).
+#[derive(Debug, Clone)]
+pub struct Asset {
+    /// Name relative to the page's folder, with `/` separators (`images/chart.png`).
+    pub name: String,
+    /// Where it is on disk.
+    pub source: PathBuf,
+    /// Its size, for the attachment list.
+    pub size: u64,
+}
+
+/// A file copied to the output as it is.
+#[derive(Debug, Clone)]
+pub struct StaticFile {
+    /// Where it is on disk.
+    pub source: PathBuf,
+    /// Where it goes, relative to the output root, with `/` separators.
+    pub output: String,
+}
+
+/// One Markdown file that becomes one HTML page.
+#[derive(Debug, Clone)]
+pub struct Page {
+    /// Content-relative source path with `/` separators (`reports/a.md`, `videos/x/index.md`).
+    pub source: String,
+    /// Absolute file path.
+    pub file: PathBuf,
+    /// Whether it is a bundle (`name/index.md`) whose folder holds its assets.
+    pub is_bundle: bool,
+    /// The nearest section above it.
+    pub section: SectionId,
+    /// The slugs of the folders between that section and the page (usually none).
+    pub folder_slugs: Vec<String>,
+    /// Checked front matter.
+    pub meta: PageMeta,
+    /// Last URL component.
+    pub slug: String,
+    /// URL path from the server root, with the base path, ending in `/` (`/reports/a/`).
+    pub path: String,
+    /// Absolute URL.
+    pub permalink: String,
+    /// Files of its bundle.
+    pub assets: Vec<Asset>,
+    /// Rendered Markdown; link placeholders are filled in by the resolve stage.
+    pub markdown: Rendered,
+    /// The front matter summary, rendered.
+    pub summary_html: Option<String>,
+    /// Lines of front matter before the body (body line + this = file line).
+    pub body_line_offset: usize,
+    /// Whether `expires` is in the past at build time.
+    pub expired: bool,
+}
+
+/// A folder with an `_index.md`: a listing of pages and subsections.
+#[derive(Debug, Clone)]
+pub struct Section {
+    /// Content-relative source (`reports/_index.md`; `_index.md` for the home page).
+    pub source: String,
+    /// Absolute path of `_index.md` (it may not exist for an implicit home section).
+    pub file: PathBuf,
+    /// Content-relative folder with `/` separators, empty for the home page.
+    pub dir: String,
+    /// Checked front matter.
+    pub meta: SectionMeta,
+    /// URL path, ending in `/`.
+    pub path: String,
+    /// Absolute URL.
+    pub permalink: String,
+    /// Parent section; `None` for the home page.
+    pub parent: Option<SectionId>,
+    /// Child sections, ordered by weight then title.
+    pub subsections: Vec<SectionId>,
+    /// Pages directly in it, in the section's sort order (pinned first).
+    pub pages: Vec<PageId>,
+    /// Files beside `_index.md`.
+    pub assets: Vec<Asset>,
+    /// Rendered Markdown of `_index.md`.
+    pub markdown: Rendered,
+    /// Lines of front matter before the body.
+    pub body_line_offset: usize,
+}
+
+/// What a content path names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Target {
+    /// A page.
+    Page(PageId),
+    /// A section.
+    Section(SectionId),
+}
+
+/// One value of a taxonomy, e.g. 示例区司法局 of `department`.
+#[derive(Debug, Clone)]
+pub struct Term {
+    /// As written in front matter.
+    pub name: String,
+    /// Its URL component.
+    pub slug: String,
+    /// URL path of its listing.
+    pub path: String,
+    /// Absolute URL.
+    pub permalink: String,
+    /// Pages with this term, newest first.
+    pub pages: Vec<PageId>,
+}
+
+/// A classification of pages (tags, 发布机构, 主题分类).
+#[derive(Debug, Clone)]
+pub struct Taxonomy {
+    /// Its key in front matter and its URL component.
+    pub name: String,
+    /// Human title, e.g. 发布机构.
+    pub title: String,
+    /// URL path of the list of terms.
+    pub path: String,
+    /// Absolute URL.
+    pub permalink: String,
+    /// Pages per listing page of a term.
+    pub paginate_by: Option<usize>,
+    /// Terms in pinyin order of their names.
+    pub terms: Vec<Term>,
+}
+
+/// Every page and section of a site, and the indexes over them.
+#[derive(Debug, Default, Clone)]
+pub struct Library {
+    /// All published pages.
+    pub pages: Vec<Page>,
+    /// All sections; index 0 is the home page.
+    pub sections: Vec<Section>,
+    /// Content-relative source path → page or section.
+    pub by_source: HashMap<String, Target>,
+    /// Sources left out because they are drafts or scheduled, so links to them can say so.
+    pub unpublished: HashMap<String, &'static str>,
+    /// Files copied as they are (assets outside bundles).
+    pub static_files: Vec<StaticFile>,
+    /// Taxonomies, filled in by the resolve stage.
+    pub taxonomies: Vec<Taxonomy>,
+}
+
+impl Library {
+    /// The home section.
+    pub const HOME: SectionId = 0;
+
+    /// Finds a page or section by content path, forgiving `./`, a leading `/` and a bundle's
+    /// folder given without `index.md`.
+    pub fn lookup(&self, source: &str) -> Option<Target> {
+        let source = source.trim_start_matches("./").trim_start_matches('/');
+        if let Some(target) = self.by_source.get(source) {
+            return Some(*target);
+        }
+        let dir = source.trim_end_matches('/');
+        [format!("{dir}/index.md"), format!("{dir}/_index.md")]
+            .iter()
+            .find_map(|candidate| self.by_source.get(candidate.trim_start_matches('/')).copied())
+    }
+
+    /// The URL path of a target.
+    pub fn path_of(&self, target: Target) -> &str {
+        match target {
+            Target::Page(id) => &self.pages[id].path,
+            Target::Section(id) => &self.sections[id].path,
+        }
+    }
+}

@@ -1,0 +1,289 @@
+//! Everything that needs the whole site: URLs, internal links, ordering and taxonomies.
+//!
+//! Runs after loading and before rendering. Afterwards every page and section knows its URL, its
+//! `@/` links point at real URLs (or were reported), sections list their pages in order, and the
+//! taxonomies are built. The stage is cheap (no I/O, no Markdown) and is rerun whole by the
+//! preview server after every change.
+
+use std::collections::{BTreeMap, HashMap};
+
+use crate::config::Config;
+use crate::content::frontmatter::{DEFAULT_TAXONOMY, SortBy};
+use crate::content::load::shown;
+use crate::content::{Library, PageId, Target, Taxonomy, Term};
+use crate::diagnostics::{Diagnostic, Diagnostics, Location, Problem};
+use crate::markdown::{InternalLink, LINK_PLACEHOLDER};
+use crate::slug::slugify;
+
+/// Resolves the library in place, reporting problems into `diagnostics`.
+pub fn resolve(config: &Config, library: &mut Library, diagnostics: &mut Diagnostics) {
+    assign_urls(config, library);
+    build_hierarchy(library);
+    build_taxonomies(config, library);
+    check_unique_urls(config, library, diagnostics);
+    resolve_links(config, library, diagnostics);
+}
+
+fn assign_urls(config: &Config, library: &mut Library) {
+    for section in &mut library.sections {
+        let slugs: Vec<String> = section.dir.split('/').filter(|c| !c.is_empty()).map(slugify).collect();
+        section.path = join_path(&config.base_path, &slugs);
+        section.permalink = config.permalink(&section.path);
+    }
+    for page in &mut library.pages {
+        page.path = match &page.meta.path {
+            Some(custom) => {
+                let parts: Vec<String> = custom.split('/').filter(|c| !c.is_empty()).map(str::to_string).collect();
+                join_path(&config.base_path, &parts)
+            }
+            None => {
+                let mut path = library.sections[page.section].path.clone();
+                for folder in &page.folder_slugs {
+                    path.push_str(folder);
+                    path.push('/');
+                }
+                path.push_str(&page.slug);
+                path.push('/');
+                path
+            }
+        };
+        page.permalink = config.permalink(&page.path);
+    }
+}
+
+fn join_path(base: &str, parts: &[String]) -> String {
+    let mut path = base.to_string();
+    for part in parts {
+        path.push_str(part);
+        path.push('/');
+    }
+    path
+}
+
+/// Subsections and section pages, each in its order.
+fn build_hierarchy(library: &mut Library) {
+    for section in &mut library.sections {
+        section.pages.clear();
+        section.subsections.clear();
+    }
+    for id in 1..library.sections.len() {
+        if let Some(parent) = library.sections[id].parent {
+            library.sections[parent].subsections.push(id);
+        }
+    }
+    for (id, page) in library.pages.iter().enumerate() {
+        library.sections[page.section].pages.push(id);
+    }
+    let pages = &library.pages;
+    let sections_snapshot: Vec<(Option<i64>, String)> =
+        library.sections.iter().map(|s| (s.meta.weight, slugify(&s.meta.title))).collect();
+    for section in &mut library.sections {
+        let sort_by = section.meta.sort_by;
+        section.pages.sort_by(|&a, &b| {
+            let (a, b) = (&pages[a], &pages[b]);
+            b.meta.pinned.cmp(&a.meta.pinned).then_with(|| match sort_by {
+                SortBy::Date => b.meta.date.cmp(&a.meta.date),
+                SortBy::Weight => weight_key(a.meta.weight).cmp(&weight_key(b.meta.weight)),
+                SortBy::Title => slugify(&a.meta.title).cmp(&slugify(&b.meta.title)),
+            })
+            .then_with(|| a.meta.title.cmp(&b.meta.title))
+            .then_with(|| a.source.cmp(&b.source))
+        });
+        section.subsections.sort_by(|&a, &b| {
+            let (wa, ta) = &sections_snapshot[a];
+            let (wb, tb) = &sections_snapshot[b];
+            weight_key(*wa).cmp(&weight_key(*wb)).then_with(|| ta.cmp(tb))
+        });
+    }
+}
+
+/// Unweighted items sort after weighted ones.
+fn weight_key(weight: Option<i64>) -> (bool, i64) {
+    (weight.is_none(), weight.unwrap_or(0))
+}
+
+fn build_taxonomies(config: &Config, library: &mut Library) {
+    let mut names: Vec<String> = config.taxonomies.keys().cloned().collect();
+    if !names.iter().any(|n| n == DEFAULT_TAXONOMY) {
+        names.push(DEFAULT_TAXONOMY.to_string());
+    }
+    names.sort();
+    library.taxonomies = names
+        .into_iter()
+        .map(|name| {
+            let settings = config.taxonomies.get(&name);
+            let mut terms: BTreeMap<String, Term> = BTreeMap::new();
+            for (id, page) in library.pages.iter().enumerate() {
+                for term in page.meta.taxonomies.get(&name).into_iter().flatten() {
+                    let slug = slugify(term);
+                    let entry = terms.entry(slug.clone()).or_insert_with(|| {
+                        let path = format!("{}{name}/{slug}/", config.base_path);
+                        Term { name: term.clone(), permalink: config.permalink(&path), path, slug, pages: Vec::new() }
+                    });
+                    if entry.pages.last() != Some(&id) {
+                        entry.pages.push(id);
+                    }
+                }
+            }
+            let mut terms: Vec<Term> = terms.into_values().collect();
+            for term in &mut terms {
+                sort_newest_first(&library.pages, &mut term.pages);
+            }
+            let path = format!("{}{name}/", config.base_path);
+            let default_title = if name == DEFAULT_TAXONOMY { "标签".to_string() } else { name.clone() };
+            Taxonomy {
+                title: settings.and_then(|s| s.title.clone()).unwrap_or(default_title),
+                paginate_by: settings.and_then(|s| s.paginate_by),
+                permalink: config.permalink(&path),
+                path,
+                terms,
+                name,
+            }
+        })
+        .collect();
+}
+
+fn sort_newest_first(pages: &[crate::content::Page], ids: &mut [PageId]) {
+    ids.sort_by(|&a, &b| pages[b].meta.date.cmp(&pages[a].meta.date).then_with(|| pages[a].source.cmp(&pages[b].source)));
+}
+
+/// Two sources claiming one URL is an error naming both.
+fn check_unique_urls(config: &Config, library: &Library, diagnostics: &mut Diagnostics) {
+    let mut claims: Vec<(String, std::path::PathBuf)> = Vec::new();
+    for section in &library.sections {
+        claims.push((section.path.clone(), shown(config, &section.file)));
+    }
+    for page in &library.pages {
+        claims.push((page.path.clone(), shown(config, &page.file)));
+        for alias in &page.meta.aliases {
+            let parts: Vec<String> = alias.split('/').filter(|c| !c.is_empty()).map(str::to_string).collect();
+            claims.push((join_path(&config.base_path, &parts), shown(config, &page.file)));
+        }
+    }
+    for taxonomy in &library.taxonomies {
+        claims.push((taxonomy.path.clone(), std::path::PathBuf::from(format!("site.toml (taxonomy `{}`)", taxonomy.name))));
+    }
+    claims.sort_by(|a, b| a.1.cmp(&b.1));
+    let mut first_claim: HashMap<&str, &std::path::Path> = HashMap::new();
+    for (url, file) in &claims {
+        match first_claim.get(url.as_str()) {
+            Some(other) if *other != file.as_path() => diagnostics.push(Diagnostic::error(
+                Location::file(file),
+                Problem::DuplicateUrl { url: url.clone(), other: other.to_path_buf() },
+            )),
+            Some(_) => {}
+            None => {
+                first_claim.insert(url, file);
+            }
+        }
+    }
+}
+
+/// Fills in the `@/` link placeholders, or reports each broken link at its line.
+fn resolve_links(config: &Config, library: &mut Library, diagnostics: &mut Diagnostics) {
+    let lookup = |links: &[InternalLink], file: &std::path::Path, offset: usize, diagnostics: &mut Diagnostics| -> Vec<String> {
+        let text = || std::fs::read_to_string(file).unwrap_or_default();
+        let shown_file = shown(config, file);
+        links
+            .iter()
+            .map(|link| {
+                let at = |d: &mut Diagnostics, problem| {
+                    d.push(Diagnostic::error(Location::in_text(&shown_file, &text(), link.line + offset, link.column), problem));
+                };
+                let Some(target) = library.lookup(&link.target) else {
+                    let suggestion = crate::fields::did_you_mean(&link.target, library.by_source.keys().map(String::as_str));
+                    let problem = match library.unpublished.get(link.target.trim_start_matches('/')) {
+                        Some(reason) => Problem::LinkToUnpublished { target: link.target.clone(), reason },
+                        None => Problem::BrokenInternalLink { target: link.target.clone(), suggestion },
+                    };
+                    at(diagnostics, problem);
+                    return "#".to_string();
+                };
+                let path = library.path_of(target).to_string();
+                let Some(anchor) = &link.anchor else { return path };
+                let anchors = match target {
+                    Target::Page(id) => &library.pages[id].markdown.anchors,
+                    Target::Section(id) => &library.sections[id].markdown.anchors,
+                };
+                let id = if anchors.contains(anchor) { Some(anchor.clone()) } else { Some(slugify(anchor)).filter(|s| anchors.contains(s)) };
+                match id {
+                    Some(id) => format!("{path}#{id}"),
+                    None => {
+                        let mut available: Vec<String> = anchors.iter().filter(|a| !a.starts_with("fn-")).cloned().collect();
+                        available.sort();
+                        at(diagnostics, Problem::MissingAnchor { target: link.target.clone(), anchor: anchor.clone(), available });
+                        path
+                    }
+                }
+            })
+            .collect()
+    };
+    let page_urls: Vec<Vec<String>> = library
+        .pages
+        .iter()
+        .map(|p| if p.markdown.links.is_empty() { Vec::new() } else { lookup(&p.markdown.links, &p.file, p.body_line_offset, diagnostics) })
+        .collect();
+    let section_urls: Vec<Vec<String>> = library
+        .sections
+        .iter()
+        .map(|s| if s.markdown.links.is_empty() { Vec::new() } else { lookup(&s.markdown.links, &s.file, s.body_line_offset, diagnostics) })
+        .collect();
+    for (page, urls) in library.pages.iter_mut().zip(page_urls) {
+        if !urls.is_empty() {
+            fill_placeholders(&mut page.markdown, &urls);
+        }
+    }
+    for (section, urls) in library.sections.iter_mut().zip(section_urls) {
+        if !urls.is_empty() {
+            fill_placeholders(&mut section.markdown, &urls);
+        }
+    }
+}
+
+fn fill_placeholders(rendered: &mut crate::markdown::Rendered, urls: &[String]) {
+    rendered.content = replace_placeholders(&rendered.content, urls).into();
+    if let Some(summary) = &rendered.summary {
+        rendered.summary = Some(replace_placeholders(summary, urls).into());
+    }
+    // Links are resolved; a second resolve (in the preview server) must not find them again.
+    rendered.links.clear();
+}
+
+/// Replaces each `gongkai-link:N"` with `urls[N]"`.
+pub fn replace_placeholders(html: &str, urls: &[String]) -> String {
+    let mut out = String::with_capacity(html.len() + 64);
+    let mut rest = html;
+    while let Some(start) = rest.find(LINK_PLACEHOLDER) {
+        out.push_str(&rest[..start]);
+        let after = &rest[start + LINK_PLACEHOLDER.len()..];
+        let digits = after.bytes().take_while(u8::is_ascii_digit).count();
+        match after[..digits].parse::<usize>().ok().and_then(|n| urls.get(n)) {
+            Some(url) if after[digits..].starts_with('"') => {
+                out.push_str(&html_attr_escape(url));
+                rest = &after[digits..];
+            }
+            _ => {
+                out.push_str(LINK_PLACEHOLDER);
+                rest = after;
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+fn html_attr_escape(s: &str) -> String {
+    s.replace('&', "&amp;").replace('"', "&quot;").replace('<', "&lt;")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn placeholders_are_replaced_only_where_complete() {
+        let html = r#"<a href="gongkai-link:0">a</a> gongkai-link:9 <a href="gongkai-link:1">b</a>"#;
+        let out = replace_placeholders(html, &["/a/".into(), "/b/#x".into()]);
+        assert_eq!(out, r#"<a href="/a/">a</a> gongkai-link:9 <a href="/b/#x">b</a>"#);
+    }
+}

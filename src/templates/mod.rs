@@ -1,0 +1,284 @@
+//! Templates: loading the site's and the theme's, and the functions and filters they may call.
+//!
+//! Names and variables mirror Zola's so that templates port between the two. Templates are looked
+//! up in the site's `templates/` first, then in the theme's, so a site overrides one file of a
+//! theme by writing its own. All templates are parsed up front so that every syntax error of the
+//! build is reported at once, with its file and line.
+
+pub mod views;
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use minijinja::value::{Kwargs, Value};
+use minijinja::{Environment, Error, ErrorKind, UndefinedBehavior};
+use walkdir::WalkDir;
+
+use crate::config::Config;
+use crate::content::Library;
+use crate::content::load::{is_ignored, shown};
+use crate::diagnostics::{Diagnostic, Location, Problem};
+use crate::slug::slugify;
+use views::{SiteData, page_value, section_value, taxonomy_value};
+
+/// The templates of a site, ready to render.
+pub struct Templates {
+    env: Environment<'static>,
+    /// Template name → (path shown in messages, source), to point errors at lines.
+    sources: HashMap<String, (PathBuf, Arc<str>)>,
+}
+
+impl Templates {
+    /// Loads every template, site first then theme, and wires in the library's functions.
+    pub fn load(config: &Config, site: Arc<SiteData>) -> Result<Templates, Vec<Diagnostic>> {
+        let mut env = Environment::new();
+        env.set_undefined_behavior(UndefinedBehavior::Chainable);
+        env.set_formatter(minimal_escape_formatter);
+        register_filters(&mut env, &site);
+        register_functions(&mut env, &site);
+
+        let mut sources: HashMap<String, (PathBuf, Arc<str>)> = HashMap::new();
+        let mut problems = Vec::new();
+        // The theme first, so that the site's own templates replace it by name.
+        for dir in config.template_dirs().iter().rev() {
+            if !dir.is_dir() {
+                continue;
+            }
+            for entry in WalkDir::new(dir).follow_links(true).sort_by_file_name() {
+                let entry = match entry {
+                    Ok(e) => e,
+                    Err(e) => {
+                        problems.push(Diagnostic::error(
+                            Location::file(e.path().map(|p| shown(config, p)).unwrap_or_default()),
+                            Problem::Io { action: "read templates", detail: e.to_string() },
+                        ));
+                        continue;
+                    }
+                };
+                if !entry.file_type().is_file() || is_ignored(&entry.file_name().to_string_lossy()) {
+                    continue;
+                }
+                let Ok(rel) = entry.path().strip_prefix(dir) else { continue };
+                let name = rel.to_string_lossy().replace('\\', "/");
+                let shown_path = shown(config, entry.path());
+                match std::fs::read_to_string(entry.path()) {
+                    Ok(source) => {
+                        sources.insert(name, (shown_path, source.into()));
+                    }
+                    Err(e) => problems.push(Diagnostic::error(
+                        Location::file(&shown_path),
+                        Problem::Io { action: "read this template", detail: e.to_string() },
+                    )),
+                }
+            }
+        }
+        let mut names: Vec<&String> = sources.keys().collect();
+        names.sort();
+        for name in names {
+            let (_, source) = &sources[name];
+            if let Err(error) = env.add_template_owned(name.clone(), source.to_string()) {
+                problems.push(template_diagnostic(&sources, &error, None));
+            }
+        }
+        if problems.is_empty() { Ok(Templates { env, sources }) } else { Err(problems) }
+    }
+
+    /// Whether a template of that name exists.
+    pub fn has(&self, name: &str) -> bool {
+        self.sources.contains_key(name)
+    }
+
+    /// The first of `names` that exists.
+    pub fn first_of<'n>(&self, names: &[&'n str]) -> Option<&'n str> {
+        names.iter().copied().find(|n| self.has(n))
+    }
+
+    /// Renders `name` with `context`; `what` names the page being rendered, for messages.
+    pub fn render(&self, name: &str, context: Value, what: &str) -> Result<String, Diagnostic> {
+        let template = self.env.get_template(name).map_err(|e| template_diagnostic(&self.sources, &e, Some(what)))?;
+        template.render(context).map_err(|e| template_diagnostic(&self.sources, &e, Some(what)))
+    }
+}
+
+/// Escapes only what HTML needs (`& < > " '`), leaving URLs such as `/reports/` readable in
+/// the output; minijinja's default also escapes `/`.
+fn minimal_escape_formatter(out: &mut minijinja::Output, state: &mut minijinja::State, value: &Value) -> Result<(), Error> {
+    if *state.auto_escape() != minijinja::AutoEscape::Html || value.is_safe() || value.is_none() || value.is_undefined() {
+        return minijinja::escape_formatter(out, state, value);
+    }
+    let text = match value.as_str() {
+        Some(s) => std::borrow::Cow::Borrowed(s),
+        None => std::borrow::Cow::Owned(value.to_string()),
+    };
+    let mut last = 0;
+    for (i, c) in text.char_indices() {
+        let escaped = match c {
+            '&' => "&amp;",
+            '<' => "&lt;",
+            '>' => "&gt;",
+            '"' => "&quot;",
+            '\'' => "&#39;",
+            _ => continue,
+        };
+        out.write_str(&text[last..i]).map_err(Error::from)?;
+        out.write_str(escaped).map_err(Error::from)?;
+        last = i + 1;
+    }
+    out.write_str(&text[last..]).map_err(Error::from)
+}
+
+/// Points a minijinja error at its template file, line and column.
+fn template_diagnostic(sources: &HashMap<String, (PathBuf, Arc<str>)>, error: &Error, what: Option<&str>) -> Diagnostic {
+    // The innermost error names the template where things went wrong (an include, a macro…).
+    let mut innermost: &Error = error;
+    while let Some(source) = std::error::Error::source(innermost).and_then(|s| s.downcast_ref::<Error>()) {
+        innermost = source;
+    }
+    let detail = match innermost.detail() {
+        Some(detail) => format!("{}: {detail}", innermost.kind()),
+        None => innermost.kind().to_string(),
+    };
+    let problem = Problem::Template { detail, while_rendering: what.map(str::to_string) };
+    let location = match innermost.name().and_then(|n| sources.get(n)) {
+        Some((path, source)) => match (innermost.range(), innermost.line()) {
+            (Some(range), _) => Location::at_offset(path, source, range.start),
+            (None, Some(line)) => Location::in_text(path, source, line, 0),
+            _ => Location::file(path),
+        },
+        None => Location::file(innermost.name().unwrap_or("templates")),
+    };
+    Diagnostic::error(location, problem)
+}
+
+fn register_filters(env: &mut Environment<'static>, site: &Arc<SiteData>) {
+    let tz = site.config.tz.clone();
+    env.add_filter("date", move |value: Value, kwargs: Kwargs| -> Result<String, Error> {
+        let format: Option<String> = kwargs.get("format")?;
+        kwargs.assert_all_used()?;
+        let text = value.as_str().ok_or_else(|| Error::new(ErrorKind::InvalidOperation, "date expects a date string"))?;
+        let date = crate::dates::Date::parse(text, &tz)
+            .ok_or_else(|| Error::new(ErrorKind::InvalidOperation, format!("`{text}` is not a date")))?;
+        let format = format.as_deref().unwrap_or("%Y-%m-%d");
+        let zoned = date.zoned(&tz);
+        let mut out = String::new();
+        std::fmt::Write::write_fmt(&mut out, format_args!("{}", zoned.strftime(format)))
+            .map_err(|_| Error::new(ErrorKind::InvalidOperation, format!("bad date format `{format}`")))?;
+        Ok(out)
+    });
+    let md_config = site.config.markdown.clone();
+    env.add_filter("markdown", move |text: &str, kwargs: Kwargs| -> Result<Value, Error> {
+        let inline: Option<bool> = kwargs.get("inline")?;
+        kwargs.assert_all_used()?;
+        let options = crate::markdown::comrak_options(&md_config);
+        let html = crate::markdown::render(text, &options, md_config.raw_html).content.to_string();
+        let html = match inline {
+            Some(true) => html.trim().strip_prefix("<p>").and_then(|h| h.strip_suffix("</p>")).map(str::to_string).unwrap_or(html),
+            _ => html,
+        };
+        Ok(Value::from_safe_string(html))
+    });
+    env.add_filter("slugify", |text: &str| slugify(text));
+    env.add_filter("filesizeformat", |bytes: Value, kwargs: Kwargs| -> Result<String, Error> {
+        let binary: Option<bool> = kwargs.get("binary")?;
+        kwargs.assert_all_used()?;
+        let bytes = f64::try_from(bytes).map_err(|_| Error::new(ErrorKind::InvalidOperation, "filesizeformat expects a number"))?;
+        Ok(file_size(bytes, binary.unwrap_or(false)))
+    });
+}
+
+/// `1.2 MB`, as Jinja2's `filesizeformat`.
+pub fn file_size(bytes: f64, binary: bool) -> String {
+    let (base, units): (f64, [&str; 5]) =
+        if binary { (1024.0, ["Bytes", "KiB", "MiB", "GiB", "TiB"]) } else { (1000.0, ["Bytes", "kB", "MB", "GB", "TB"]) };
+    if bytes < base {
+        return if bytes == 1.0 { "1 Byte".into() } else { format!("{bytes:.0} Bytes") };
+    }
+    let mut value = bytes;
+    let mut unit = 0;
+    while value >= base && unit < units.len() - 1 {
+        value /= base;
+        unit += 1;
+    }
+    format!("{value:.1} {}", units[unit])
+}
+
+fn register_functions(env: &mut Environment<'static>, site: &Arc<SiteData>) {
+    let s = site.clone();
+    env.add_function("get_page", move |kwargs: Kwargs| -> Result<Value, Error> {
+        let path: String = kwargs.get("path")?;
+        kwargs.assert_all_used()?;
+        match s.library.lookup(path.trim_start_matches("@/")) {
+            Some(crate::content::Target::Page(id)) => Ok(page_value(&s, id)),
+            _ => Err(Error::new(ErrorKind::InvalidOperation, format!("get_page: no page `{path}` in content/"))),
+        }
+    });
+    let s = site.clone();
+    env.add_function("get_section", move |kwargs: Kwargs| -> Result<Value, Error> {
+        let path: String = kwargs.get("path")?;
+        kwargs.assert_all_used()?;
+        match s.library.lookup(path.trim_start_matches("@/")) {
+            Some(crate::content::Target::Section(id)) => Ok(section_value(&s, id)),
+            _ => Err(Error::new(ErrorKind::InvalidOperation, format!("get_section: no section `{path}` in content/"))),
+        }
+    });
+    let s = site.clone();
+    env.add_function("get_url", move |kwargs: Kwargs| -> Result<String, Error> {
+        let path: String = kwargs.get("path")?;
+        kwargs.assert_all_used()?;
+        if let Some(source) = path.strip_prefix("@/") {
+            let (source, anchor) = source.split_once('#').map_or((source, None), |(s, a)| (s, Some(a)));
+            let target = s.library.lookup(source).ok_or_else(|| {
+                Error::new(ErrorKind::InvalidOperation, format!("get_url: no page or section `{path}` in content/"))
+            })?;
+            let url = s.library.path_of(target).to_string();
+            return Ok(match anchor {
+                Some(anchor) => format!("{url}#{anchor}"),
+                None => url,
+            });
+        }
+        Ok(format!("{}{}", s.config.base_path, path.trim_start_matches('/')))
+    });
+    let s = site.clone();
+    env.add_function("get_taxonomy", move |kwargs: Kwargs| -> Result<Value, Error> {
+        let kind: String = kwargs.get("kind")?;
+        kwargs.assert_all_used()?;
+        let index = s.library.taxonomies.iter().position(|t| t.name == kind).ok_or_else(|| {
+            Error::new(ErrorKind::InvalidOperation, format!("get_taxonomy: no taxonomy `{kind}` in site.toml"))
+        })?;
+        Ok(taxonomy_value(&s, index))
+    });
+    let s = site.clone();
+    env.add_function("get_taxonomy_url", move |kwargs: Kwargs| -> Result<String, Error> {
+        let kind: String = kwargs.get("kind")?;
+        let name: String = kwargs.get("name")?;
+        kwargs.assert_all_used()?;
+        let taxonomy = s.library.taxonomies.iter().find(|t| t.name == kind).ok_or_else(|| {
+            Error::new(ErrorKind::InvalidOperation, format!("get_taxonomy_url: no taxonomy `{kind}`"))
+        })?;
+        let slug = slugify(&name);
+        taxonomy
+            .terms
+            .iter()
+            .find(|t| t.slug == slug)
+            .map(|t| t.path.clone())
+            .ok_or_else(|| Error::new(ErrorKind::InvalidOperation, format!("get_taxonomy_url: no term `{name}` in `{kind}`")))
+    });
+}
+
+/// Shared by the render stage: the data templates see.
+pub fn site_data(config: Arc<Config>, library: Arc<Library>) -> Arc<SiteData> {
+    Arc::new(SiteData::new(config, library))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn file_sizes_read_naturally() {
+        assert_eq!(file_size(512.0, false), "512 Bytes");
+        assert_eq!(file_size(1_234_567.0, false), "1.2 MB");
+        assert_eq!(file_size(2048.0, true), "2.0 KiB");
+    }
+}

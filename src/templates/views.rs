@@ -1,0 +1,346 @@
+//! What templates see of the library: light views created on demand.
+//!
+//! A view holds an `Arc` of the library and an index, and builds each attribute only when a
+//! template reads it. A listing of 10,000 pages therefore copies nothing, and a page's body is
+//! never touched by the templates of the pages that merely link to it. This is where most of a
+//! generator's speed and memory is won or lost.
+
+use std::sync::Arc;
+
+use minijinja::value::{Enumerator, Object, ObjectRepr, Serde, Value};
+use serde::Serialize;
+
+use crate::config::Config;
+use crate::content::{Asset, Library, PageId, SectionId};
+
+/// Everything views need, shared by all of them.
+#[derive(Debug)]
+pub struct SiteData {
+    /// The site's configuration.
+    pub config: Arc<Config>,
+    /// The resolved library.
+    pub library: Arc<Library>,
+    /// `config` as a template value, built once.
+    pub config_value: Value,
+}
+
+impl SiteData {
+    /// Bundles config and library for the views.
+    pub fn new(config: Arc<Config>, library: Arc<Library>) -> SiteData {
+        let config_value = Value::from(Serde(&*config));
+        SiteData { config, library, config_value }
+    }
+
+    fn date(&self, date: &Option<crate::dates::Date>) -> Value {
+        date.as_ref().map_or(Value::from(()), |d| Value::from(d.rfc3339(&self.config.tz)))
+    }
+}
+
+/// A page as templates see it.
+pub fn page_value(site: &Arc<SiteData>, id: PageId) -> Value {
+    Value::from_object(PageView { site: site.clone(), id })
+}
+
+/// A section as templates see it.
+pub fn section_value(site: &Arc<SiteData>, id: SectionId) -> Value {
+    Value::from_object(SectionView { site: site.clone(), id })
+}
+
+/// A list of pages, built lazily.
+pub fn pages_value(site: &Arc<SiteData>, ids: Arc<[PageId]>) -> Value {
+    Value::from_object(PageList { site: site.clone(), ids })
+}
+
+/// A taxonomy with its terms.
+pub fn taxonomy_value(site: &Arc<SiteData>, index: usize) -> Value {
+    let taxonomy = &site.library.taxonomies[index];
+    let terms: Vec<Value> = (0..taxonomy.terms.len()).map(|t| term_value(site, index, t)).collect();
+    Value::from_pairs([
+        ("name", Value::from(taxonomy.name.as_str())),
+        ("title", Value::from(taxonomy.title.as_str())),
+        ("path", Value::from(taxonomy.path.as_str())),
+        ("permalink", Value::from(taxonomy.permalink.as_str())),
+        ("paginate_by", Value::from(taxonomy.paginate_by)),
+        ("terms", Value::from(terms)),
+    ])
+}
+
+/// One term of a taxonomy, with its pages.
+pub fn term_value(site: &Arc<SiteData>, taxonomy: usize, term: usize) -> Value {
+    let t = &site.library.taxonomies[taxonomy].terms[term];
+    Value::from_pairs([
+        ("name", Value::from(t.name.as_str())),
+        ("slug", Value::from(t.slug.as_str())),
+        ("path", Value::from(t.path.as_str())),
+        ("permalink", Value::from(t.permalink.as_str())),
+        ("page_count", Value::from(t.pages.len())),
+        ("pages", pages_value(site, t.pages.clone().into())),
+    ])
+}
+
+#[derive(Debug)]
+struct PageView {
+    site: Arc<SiteData>,
+    id: PageId,
+}
+
+const PAGE_KEYS: &[&str] = &[
+    "title", "date", "updated", "expires", "expired", "draft", "content", "summary", "description", "toc",
+    "permalink", "path", "slug", "assets", "taxonomies", "extra", "word_count", "reading_time", "source",
+    "publisher", "index_number", "doc_number", "written", "validity", "pinned", "video", "section",
+    "ancestors", "relative_path", "lower", "higher", "weight", "aliases", "attachments",
+];
+
+impl Object for PageView {
+    fn repr(self: &Arc<Self>) -> ObjectRepr {
+        ObjectRepr::Map
+    }
+
+    fn enumerate(self: &Arc<Self>) -> Enumerator {
+        Enumerator::Str(PAGE_KEYS)
+    }
+
+    fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
+        let site = &self.site;
+        let page = &site.library.pages[self.id];
+        let meta = &page.meta;
+        let d = &meta.disclosure;
+        let text = |s: &Option<String>| s.as_deref().map_or(Value::from(()), Value::from);
+        Some(match key.as_str()? {
+            "title" => Value::from(meta.title.as_str()),
+            "date" => site.date(&meta.date),
+            "updated" => site.date(&meta.updated),
+            "expires" => site.date(&meta.expires),
+            "expired" => Value::from(page.expired),
+            "draft" => Value::from(meta.draft),
+            "content" => Value::from_safe_string(page.markdown.content.to_string()),
+            "summary" => match (&page.summary_html, &page.markdown.summary) {
+                (Some(html), _) => Value::from_safe_string(html.clone()),
+                (None, Some(html)) => Value::from_safe_string(html.to_string()),
+                (None, None) => Value::from(()),
+            },
+            "description" => Value::from(match &meta.summary {
+                Some(summary) => summary.trim().to_string(),
+                None => page.markdown.description.clone(),
+            }),
+            "toc" => Value::from(Serde(&page.markdown.toc)),
+            "permalink" => Value::from(page.permalink.as_str()),
+            "path" => Value::from(page.path.as_str()),
+            "slug" => Value::from(page.slug.as_str()),
+            "relative_path" => Value::from(page.source.as_str()),
+            "assets" => assets_value(&page.path, &page.assets),
+            "attachments" => attachments_value(&page.path, &page.assets),
+            "taxonomies" => Value::from(Serde(&meta.taxonomies)),
+            "extra" => Value::from(Serde(&meta.extra)),
+            "word_count" => Value::from(page.markdown.word_count),
+            "reading_time" => Value::from(page.markdown.reading_time),
+            "source" => text(&d.source),
+            "publisher" => text(&d.publisher),
+            "index_number" => text(&d.index_number),
+            "doc_number" => text(&d.doc_number),
+            "written" => site.date(&d.written),
+            "validity" => d.validity.map_or(Value::from(()), |v| Value::from(v.label())),
+            "pinned" => Value::from(meta.pinned),
+            "weight" => Value::from(meta.weight),
+            "aliases" => Value::from(Serde(&meta.aliases)),
+            "video" => match &meta.video {
+                Some(video) => {
+                    let url = |name: &Option<String>| name.as_ref().map_or(Value::from(()), |n| Value::from(format!("{}{n}", page.path)));
+                    let size = page.assets.iter().find(|a| a.name == video.file).map(|a| a.size);
+                    let captions_size = video.captions.as_ref().and_then(|c| page.assets.iter().find(|a| &a.name == c)).map(|a| a.size);
+                    Value::from_pairs([
+                        ("file", Value::from(video.file.as_str())),
+                        ("url", Value::from(format!("{}{}", page.path, video.file))),
+                        ("size", Value::from(size)),
+                        ("poster", url(&video.poster)),
+                        ("captions", url(&video.captions)),
+                        ("captions_size", Value::from(captions_size)),
+                        ("duration", text(&video.duration)),
+                        ("duration_seconds", Value::from(video.duration_seconds)),
+                        ("mime", Value::from(mime_of(&video.file))),
+                    ])
+                }
+                None => Value::from(()),
+            },
+            "section" => section_value(site, page.section),
+            "ancestors" => ancestors_value(site, Some(page.section)),
+            "lower" | "higher" => {
+                let siblings = &site.library.sections[page.section].pages;
+                let index = siblings.iter().position(|&p| p == self.id)?;
+                let neighbour = if key.as_str() == Some("lower") { index.checked_add(1) } else { index.checked_sub(1) };
+                match neighbour.and_then(|i| siblings.get(i)) {
+                    Some(&id) => page_value(site, id),
+                    None => Value::from(()),
+                }
+            }
+            _ => return None,
+        })
+    }
+}
+
+#[derive(Debug)]
+struct SectionView {
+    site: Arc<SiteData>,
+    id: SectionId,
+}
+
+const SECTION_KEYS: &[&str] = &[
+    "title", "content", "description", "pages", "subsections", "permalink", "path", "extra", "ancestors",
+    "assets", "relative_path", "paginate_by", "sort_by", "word_count", "reading_time", "toc", "page_count",
+];
+
+impl Object for SectionView {
+    fn repr(self: &Arc<Self>) -> ObjectRepr {
+        ObjectRepr::Map
+    }
+
+    fn enumerate(self: &Arc<Self>) -> Enumerator {
+        Enumerator::Str(SECTION_KEYS)
+    }
+
+    fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
+        let site = &self.site;
+        let section = &site.library.sections[self.id];
+        Some(match key.as_str()? {
+            "title" => Value::from(section.meta.title.as_str()),
+            "content" => Value::from_safe_string(section.markdown.content.to_string()),
+            "description" => Value::from(section.markdown.description.as_str()),
+            "pages" => pages_value(site, section.pages.clone().into()),
+            "page_count" => Value::from(section.pages.len()),
+            "subsections" => Value::from(section.subsections.iter().map(|&s| section_value(site, s)).collect::<Vec<_>>()),
+            "permalink" => Value::from(section.permalink.as_str()),
+            "path" => Value::from(section.path.as_str()),
+            "relative_path" => Value::from(section.source.as_str()),
+            "extra" => Value::from(Serde(&section.meta.extra)),
+            "ancestors" => ancestors_value(site, section.parent),
+            "assets" => assets_value(&section.path, &section.assets),
+            "paginate_by" => Value::from(section.meta.paginate_by),
+            "sort_by" => Value::from(Serde(section.meta.sort_by)),
+            "word_count" => Value::from(section.markdown.word_count),
+            "reading_time" => Value::from(section.markdown.reading_time),
+            "toc" => Value::from(Serde(&section.markdown.toc)),
+            _ => return None,
+        })
+    }
+}
+
+/// Sections from the home page down to `from`, for breadcrumbs.
+fn ancestors_value(site: &Arc<SiteData>, from: Option<SectionId>) -> Value {
+    let mut chain = Vec::new();
+    let mut current = from;
+    while let Some(id) = current {
+        chain.push(section_value(site, id));
+        current = site.library.sections[id].parent;
+    }
+    chain.reverse();
+    Value::from(chain)
+}
+
+#[derive(Debug)]
+struct PageList {
+    site: Arc<SiteData>,
+    ids: Arc<[PageId]>,
+}
+
+impl Object for PageList {
+    fn repr(self: &Arc<Self>) -> ObjectRepr {
+        ObjectRepr::Seq
+    }
+
+    fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
+        let index = key.as_i64()?;
+        let index = if index < 0 { self.ids.len().checked_sub(index.unsigned_abs() as usize)? } else { index as usize };
+        self.ids.get(index).map(|&id| page_value(&self.site, id))
+    }
+
+    fn enumerate(self: &Arc<Self>) -> Enumerator {
+        Enumerator::Seq(self.ids.len())
+    }
+}
+
+#[derive(Serialize)]
+struct AssetView<'a> {
+    name: &'a str,
+    path: String,
+    size: u64,
+    extension: String,
+    mime: &'static str,
+    kind: &'static str,
+}
+
+fn asset_views<'a>(base: &str, assets: &'a [Asset]) -> impl Iterator<Item = AssetView<'a>> {
+    assets.iter().map(move |a| {
+        let extension = a.name.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase()).unwrap_or_default();
+        AssetView {
+            name: &a.name,
+            path: format!("{base}{}", a.name),
+            size: a.size,
+            mime: mime_of(&a.name),
+            kind: kind_of(&extension),
+            extension,
+        }
+    })
+}
+
+fn assets_value(base: &str, assets: &[Asset]) -> Value {
+    Value::from(Serde(asset_views(base, assets).collect::<Vec<_>>()))
+}
+
+/// Documents a citizen downloads (PDF, Word, Excel, archives), as opposed to media on the page.
+fn attachments_value(base: &str, assets: &[Asset]) -> Value {
+    Value::from(Serde(asset_views(base, assets).filter(|a| a.kind == "document").collect::<Vec<_>>()))
+}
+
+/// What an attachment is, for its label (文档, 图片, 视频…).
+fn kind_of(extension: &str) -> &'static str {
+    match extension {
+        "pdf" | "doc" | "docx" | "xls" | "xlsx" | "ppt" | "pptx" | "odt" | "ods" | "wps" | "ofd" | "txt" | "csv" | "zip" | "rar" | "7z" => "document",
+        "png" | "jpg" | "jpeg" | "gif" | "webp" | "svg" | "avif" => "image",
+        "mp4" | "webm" | "ogv" | "mov" => "video",
+        "mp3" | "ogg" | "wav" | "m4a" => "audio",
+        "vtt" | "srt" => "captions",
+        _ => "other",
+    }
+}
+
+/// MIME type by extension: the one table used by the build and the preview server.
+pub fn mime_of(name: &str) -> &'static str {
+    let extension = name.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase()).unwrap_or_default();
+    match extension.as_str() {
+        "html" | "htm" => "text/html; charset=utf-8",
+        "css" => "text/css; charset=utf-8",
+        "js" | "mjs" => "text/javascript; charset=utf-8",
+        "json" => "application/json",
+        "xml" => "application/xml; charset=utf-8",
+        "txt" => "text/plain; charset=utf-8",
+        "vtt" => "text/vtt; charset=utf-8",
+        "srt" => "application/x-subrip",
+        "csv" => "text/csv; charset=utf-8",
+        "svg" => "image/svg+xml",
+        "png" => "image/png",
+        "jpg" | "jpeg" => "image/jpeg",
+        "gif" => "image/gif",
+        "webp" => "image/webp",
+        "avif" => "image/avif",
+        "ico" => "image/x-icon",
+        "mp4" => "video/mp4",
+        "webm" => "video/webm",
+        "ogv" => "video/ogg",
+        "mp3" => "audio/mpeg",
+        "ogg" => "audio/ogg",
+        "wav" => "audio/wav",
+        "m4a" => "audio/mp4",
+        "pdf" => "application/pdf",
+        "doc" => "application/msword",
+        "docx" => "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        "xls" => "application/vnd.ms-excel",
+        "xlsx" => "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        "ppt" => "application/vnd.ms-powerpoint",
+        "pptx" => "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+        "zip" => "application/zip",
+        "woff2" => "font/woff2",
+        "woff" => "font/woff",
+        "wasm" => "application/wasm",
+        _ => "application/octet-stream",
+    }
+}
