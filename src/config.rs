@@ -153,13 +153,18 @@ impl Config {
         let text = std::fs::read(&path).map_err(|e| {
             vec![Diagnostic::error(
                 Location::file(&shown),
-                Problem::Io { action: "read the site configuration", detail: io_detail(&e, &path) },
+                Problem::Io {
+                    action: "read the site configuration",
+                    detail: io_detail(&e, &path),
+                },
             )]
         })?;
         let text = String::from_utf8(text).map_err(|e| {
             vec![Diagnostic::error(
                 Location::file(&shown),
-                Problem::NotUtf8 { valid_up_to: e.utf8_error().valid_up_to() },
+                Problem::NotUtf8 {
+                    valid_up_to: e.utf8_error().valid_up_to(),
+                },
             )]
         })?;
         Self::parse(root, &shown, &text)
@@ -167,7 +172,13 @@ impl Config {
 
     /// Parses config text; `shown` is the path used in messages.
     pub fn parse(root: &Path, shown: &Path, text: &str) -> Result<Config, Vec<Diagnostic>> {
-        let doc = Document { file: shown, file_text: text, data_offset: 0, data: text, format: Format::Toml };
+        let doc = Document {
+            file: shown,
+            file_text: text,
+            data_offset: 0,
+            data: text,
+            format: Format::Toml,
+        };
         let mut map = doc.parse().map_err(|d| vec![d])?;
         let mut problems = doc.reject_unknown_keys::<RawConfig>(&mut map, &[]);
         let raw: RawConfig = match doc.deserialize(map) {
@@ -184,7 +195,9 @@ impl Config {
             Err(_) => {
                 problems.push(Diagnostic::error(
                     doc.location_of_key(&["timezone"]),
-                    Problem::UnknownTimezone { name: timezone.clone() },
+                    Problem::UnknownTimezone {
+                        name: timezone.clone(),
+                    },
                 ));
                 None
             }
@@ -208,7 +221,10 @@ impl Config {
             if !dir.is_dir() {
                 problems.push(Diagnostic::error(
                     doc.location_of_key(&["theme"]),
-                    Problem::MissingTheme { name: theme.clone(), searched: PathBuf::from("themes").join(theme) },
+                    Problem::MissingTheme {
+                        name: theme.clone(),
+                        searched: PathBuf::from("themes").join(theme),
+                    },
                 ));
             }
         }
@@ -219,7 +235,9 @@ impl Config {
                     Problem::InvalidValue {
                         field: format!("taxonomies.{name}"),
                         detail: "a taxonomy name is also its URL and a front-matter key".into(),
-                        expected: "a lowercase ASCII name that is not a page field, e.g. `department`".into(),
+                        expected:
+                            "a lowercase ASCII name that is not a page field, e.g. `department`"
+                                .into(),
                     },
                 ));
             }
@@ -280,7 +298,9 @@ impl Config {
 
     /// `<root>/themes/<theme>` when a theme is set.
     pub fn theme_dir(&self) -> Option<PathBuf> {
-        self.theme.as_ref().map(|t| self.root.join("themes").join(t))
+        self.theme
+            .as_ref()
+            .map(|t| self.root.join("themes").join(t))
     }
 
     /// The absolute URL for a site path such as `/reports/a/`.
@@ -292,9 +312,30 @@ impl Config {
 
 /// Page front-matter keys that a taxonomy may not shadow.
 pub const RESERVED_PAGE_KEYS: &[&str] = &[
-    "title", "date", "updated", "expires", "draft", "slug", "path", "summary", "weight", "template",
-    "aliases", "extra", "source", "publisher", "index_number", "doc_number", "written", "validity",
-    "pinned", "video", "page", "section", "search", "static",
+    "title",
+    "date",
+    "updated",
+    "expires",
+    "draft",
+    "slug",
+    "path",
+    "summary",
+    "weight",
+    "template",
+    "aliases",
+    "extra",
+    "source",
+    "publisher",
+    "index_number",
+    "doc_number",
+    "written",
+    "validity",
+    "pinned",
+    "video",
+    "page",
+    "section",
+    "search",
+    "static",
 ];
 
 fn normalize_base_url(raw: &str) -> Result<String, String> {
@@ -309,11 +350,17 @@ fn normalize_base_url(raw: &str) -> Result<String, String> {
     if trimmed.contains(['?', '#', ' ']) {
         return Err(format!("`{trimmed}` has a query, fragment or space"));
     }
-    Ok(if trimmed.ends_with('/') { trimmed.to_string() } else { format!("{trimmed}/") })
+    Ok(if trimmed.ends_with('/') {
+        trimmed.to_string()
+    } else {
+        format!("{trimmed}/")
+    })
 }
 
 fn base_path_of(base_url: &str) -> String {
-    let after_scheme = base_url.split_once("://").map_or(base_url, |(_, rest)| rest);
+    let after_scheme = base_url
+        .split_once("://")
+        .map_or(base_url, |(_, rest)| rest);
     match after_scheme.find('/') {
         Some(i) => after_scheme[i..].to_string(),
         None => "/".to_string(),
@@ -353,16 +400,23 @@ mod tests {
 
     #[test]
     fn every_unknown_key_is_reported_with_a_suggestion() {
-        let errors = parse("base_url = \"https://a.gov.cn\"\ntitel = \"t\"\nlangauge = \"zh\"\n").unwrap_err();
+        let errors = parse("base_url = \"https://a.gov.cn\"\ntitel = \"t\"\nlangauge = \"zh\"\n")
+            .unwrap_err();
         let messages: Vec<String> = errors.iter().map(|d| d.to_string()).collect();
         assert!(messages.iter().any(|m| m.contains("unknown field `titel`") && m.contains("did you mean `title`?")));
-        assert!(messages.iter().any(|m| m.contains("site.toml:3:1") && m.contains("`language`")));
+        assert!(
+            messages
+                .iter()
+                .any(|m| m.contains("site.toml:3:1") && m.contains("`language`"))
+        );
     }
 
     #[test]
     fn nested_unknown_keys_point_at_their_line() {
-        let errors = parse("base_url = \"https://a.gov.cn\"\ntitle = \"t\"\n[markdown]\nraw_htm = \"trust\"\n")
-            .unwrap_err();
+        let errors = parse(
+            "base_url = \"https://a.gov.cn\"\ntitle = \"t\"\n[markdown]\nraw_htm = \"trust\"\n",
+        )
+        .unwrap_err();
         let text = errors[0].to_string();
         assert!(text.contains("site.toml:4:1"), "{text}");
         assert!(text.contains("did you mean `raw_html`?"), "{text}");
@@ -370,7 +424,8 @@ mod tests {
 
     #[test]
     fn bad_timezone_and_url_are_both_reported() {
-        let errors = parse("base_url = \"ftp://x\"\ntitle = \"t\"\ntimezone = \"Asia/Beijing\"\n").unwrap_err();
+        let errors = parse("base_url = \"ftp://x\"\ntitle = \"t\"\ntimezone = \"Asia/Beijing\"\n")
+            .unwrap_err();
         assert_eq!(errors.len(), 2);
     }
 }

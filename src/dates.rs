@@ -23,17 +23,26 @@ impl Date {
     pub fn parse(text: &str, tz: &TimeZone) -> Option<Date> {
         let text = text.trim();
         if let Ok(timestamp) = text.parse::<Timestamp>() {
-            return Some(Date { timestamp, has_time: true });
+            return Some(Date {
+                timestamp,
+                has_time: true,
+            });
         }
         let normalized = text.replacen(' ', "T", 1);
         let has_time = normalized.contains('T');
         let civil: DateTime = if has_time {
             normalized.parse().ok()?
         } else {
-            normalized.parse::<jiff::civil::Date>().ok()?.to_datetime(jiff::civil::Time::midnight())
+            normalized
+                .parse::<jiff::civil::Date>()
+                .ok()?
+                .to_datetime(jiff::civil::Time::midnight())
         };
         let timestamp = civil.to_zoned_datetime(tz.clone()).ok()?.timestamp();
-        Some(Date { timestamp, has_time })
+        Some(Date {
+            timestamp,
+            has_time,
+        })
     }
 
     /// The date in `tz`.

@@ -24,7 +24,12 @@ pub struct Location {
 impl Location {
     /// A problem with a whole file (unreadable, not UTF-8, a clash of URLs).
     pub fn file(file: impl Into<PathBuf>) -> Self {
-        Location { file: file.into(), line: 0, column: 0, source_line: None }
+        Location {
+            file: file.into(),
+            line: 0,
+            column: 0,
+            source_line: None,
+        }
     }
 
     /// A position inside `text`, the full contents of `file`; the snippet is taken from it.
@@ -33,7 +38,12 @@ impl Location {
             .checked_sub(1)
             .and_then(|index| text.lines().nth(index))
             .map(|l| l.trim_end_matches('\r').to_string());
-        Location { file: file.into(), line, column, source_line }
+        Location {
+            file: file.into(),
+            line,
+            column,
+            source_line,
+        }
     }
 
     /// A position from a byte offset inside `text`.
@@ -69,7 +79,10 @@ pub enum Severity {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Problem {
     /// A file or folder could not be read or written.
-    Io { action: &'static str, detail: String },
+    Io {
+        action: &'static str,
+        detail: String,
+    },
     /// A content or config file is not valid UTF-8.
     NotUtf8 { valid_up_to: usize },
     /// A content file exceeds the size gongkai is willing to read as Markdown.
@@ -83,13 +96,27 @@ pub enum Problem {
     /// A Markdown file lacks front matter altogether.
     MissingFrontMatter,
     /// The TOML or YAML of front matter or `site.toml` does not parse.
-    Syntax { format: &'static str, detail: String },
+    Syntax {
+        format: &'static str,
+        detail: String,
+    },
     /// A key the file may not have.
-    UnknownField { field: String, suggestion: Option<String>, allowed: Vec<String> },
+    UnknownField {
+        field: String,
+        suggestion: Option<String>,
+        allowed: Vec<String>,
+    },
     /// A key is missing that must be there.
-    MissingField { field: String, example: &'static str },
+    MissingField {
+        field: String,
+        example: &'static str,
+    },
     /// A key has a value of the wrong type or out of range.
-    InvalidValue { field: String, detail: String, expected: String },
+    InvalidValue {
+        field: String,
+        detail: String,
+        expected: String,
+    },
     /// A date that none of the accepted forms match.
     InvalidDate { field: String, value: String },
     /// `site.toml` names a timezone that does not exist.
@@ -99,15 +126,28 @@ pub enum Problem {
     /// Two sources claim the same output URL.
     DuplicateUrl { url: String, other: PathBuf },
     /// `@/path.md` names no page or section.
-    BrokenInternalLink { target: String, suggestion: Option<String> },
+    BrokenInternalLink {
+        target: String,
+        suggestion: Option<String>,
+    },
     /// `@/path.md` names a draft or scheduled page, which this build leaves out.
-    LinkToUnpublished { target: String, reason: &'static str },
+    LinkToUnpublished {
+        target: String,
+        reason: &'static str,
+    },
     /// `@/path.md#anchor` names a page that exists, but not the heading.
-    MissingAnchor { target: String, anchor: String, available: Vec<String> },
+    MissingAnchor {
+        target: String,
+        anchor: String,
+        available: Vec<String>,
+    },
     /// The same heading id is given twice explicitly on one page.
     DuplicateHeadingId { id: String },
     /// A template does not parse or fails to render.
-    Template { detail: String, while_rendering: Option<String> },
+    Template {
+        detail: String,
+        while_rendering: Option<String>,
+    },
     /// A template is needed but neither the site nor the theme has it.
     MissingTemplate { name: String, needed_by: String },
     /// A file the front matter refers to is missing from the page bundle.
@@ -187,19 +227,26 @@ impl Problem {
             Problem::NotUtf8 { .. } => {
                 Some("save the file as UTF-8 (in most editors: Save As → Encoding → UTF-8)".into())
             }
-            Problem::TooLarge { .. } => {
-                Some("split the text into several pages, or attach it as a file in a page bundle".into())
-            }
-            Problem::EmptyFile | Problem::MissingFrontMatter => Some(
-                "start the file with front matter:\n  +++\n  title = \"…\"\n  +++".into(),
+            Problem::TooLarge { .. } => Some(
+                "split the text into several pages, or attach it as a file in a page bundle".into(),
             ),
-            Problem::UnclosedFrontMatter { delimiter } => {
-                Some(format!("add a line holding only `{delimiter}` after the last front-matter field"))
+            Problem::EmptyFile | Problem::MissingFrontMatter => {
+                Some("start the file with front matter:\n  +++\n  title = \"…\"\n  +++".into())
             }
-            Problem::UnknownField { suggestion: Some(s), .. } => Some(format!("did you mean `{s}`?")),
+            Problem::UnclosedFrontMatter { delimiter } => Some(format!(
+                "add a line holding only `{delimiter}` after the last front-matter field"
+            )),
+            Problem::UnknownField {
+                suggestion: Some(s),
+                ..
+            } => Some(format!("did you mean `{s}`?")),
             Problem::UnknownField { allowed, .. } if !allowed.is_empty() => Some(format!(
                 "allowed fields are {}; put your own data under [extra]",
-                allowed.iter().map(|f| format!("`{f}`")).collect::<Vec<_>>().join(", ")
+                allowed
+                    .iter()
+                    .map(|f| format!("`{f}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
             )),
             Problem::MissingField { field, example } => Some(format!("add `{field} = {example}`")),
             Problem::InvalidDate { .. } => Some(
@@ -208,29 +255,36 @@ impl Problem {
             Problem::UnknownTimezone { .. } => {
                 Some("use an IANA zone name such as `Asia/Shanghai`".into())
             }
-            Problem::MissingTheme { name, .. } => {
-                Some(format!("create themes/{name}/templates/, or remove `theme` from site.toml"))
-            }
-            Problem::DuplicateUrl { .. } => {
-                Some("rename one of the files or give one of them a different `slug` or `path`".into())
-            }
-            Problem::BrokenInternalLink { suggestion: Some(s), .. } => {
-                Some(format!("did you mean `@/{s}`?"))
-            }
-            Problem::BrokenInternalLink { .. } => Some(
-                "internal links name a file under content/, e.g. `@/reports/2023.md`".into(),
+            Problem::MissingTheme { name, .. } => Some(format!(
+                "create themes/{name}/templates/, or remove `theme` from site.toml"
+            )),
+            Problem::DuplicateUrl { .. } => Some(
+                "rename one of the files or give one of them a different `slug` or `path`".into(),
             ),
+            Problem::BrokenInternalLink {
+                suggestion: Some(s),
+                ..
+            } => Some(format!("did you mean `@/{s}`?")),
+            Problem::BrokenInternalLink { .. } => {
+                Some("internal links name a file under content/, e.g. `@/reports/2023.md`".into())
+            }
             Problem::MissingAnchor { available, .. } if !available.is_empty() => Some(format!(
                 "anchors on that page: {}",
-                available.iter().take(8).map(|a| format!("#{a}")).collect::<Vec<_>>().join(", ")
+                available
+                    .iter()
+                    .take(8)
+                    .map(|a| format!("#{a}"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
             )),
             Problem::MissingAnchor { .. } => Some("that page has no headings".into()),
             Problem::DuplicateHeadingId { .. } => Some("give each heading its own `{#id}`".into()),
-            Problem::MissingTemplate { name, .. } => {
-                Some(format!("create templates/{name}, or set `theme` in site.toml"))
-            }
+            Problem::MissingTemplate { name, .. } => Some(format!(
+                "create templates/{name}, or set `theme` in site.toml"
+            )),
             Problem::MissingAsset { .. } => Some(
-                "turn the page into a bundle (name/index.md) and put the file beside index.md".into(),
+                "turn the page into a bundle (name/index.md) and put the file beside index.md"
+                    .into(),
             ),
             Problem::VideoWithoutCaptions => {
                 Some("add a WebVTT file beside the video and name it in `[video] captions`".into())
@@ -247,19 +301,27 @@ pub struct Diagnostic {
     pub severity: Severity,
     /// Where it is.
     pub location: Location,
-    /// What it is.
-    pub problem: Problem,
+    /// What it is (boxed: diagnostics travel in `Result`s and should stay small).
+    pub problem: Box<Problem>,
 }
 
 impl Diagnostic {
     /// A problem that fails the build.
     pub fn error(location: Location, problem: Problem) -> Self {
-        Diagnostic { severity: Severity::Error, location, problem }
+        Diagnostic {
+            severity: Severity::Error,
+            location,
+            problem: Box::new(problem),
+        }
     }
 
     /// A problem worth telling, that does not fail the build.
     pub fn warning(location: Location, problem: Problem) -> Self {
-        Diagnostic { severity: Severity::Warning, location, problem }
+        Diagnostic {
+            severity: Severity::Warning,
+            location,
+            problem: Box::new(problem),
+        }
     }
 
     /// Whether this diagnostic fails the build.
@@ -306,7 +368,13 @@ fn display_width(c: char) -> usize {
         0x1100..=0x115F | 0x2E80..=0x303E | 0x3041..=0x33FF | 0x3400..=0x4DBF | 0x4E00..=0x9FFF
         | 0xA000..=0xA4CF | 0xAC00..=0xD7A3 | 0xF900..=0xFAFF | 0xFE30..=0xFE4F | 0xFF00..=0xFF60
         | 0xFFE0..=0xFFE6 | 0x20000..=0x3FFFD);
-    if c == '\t' { 4 } else if wide { 2 } else { 1 }
+    if c == '\t' {
+        4
+    } else if wide {
+        2
+    } else {
+        1
+    }
 }
 
 /// All the diagnostics of one build, in a stable order.
@@ -354,8 +422,18 @@ impl Diagnostics {
     /// Sorted by file, line, column, then errors before warnings: the order users read them in.
     pub fn sorted(mut self) -> Vec<Diagnostic> {
         self.items.sort_by(|a, b| {
-            (&a.location.file, a.location.line, a.location.column, a.severity)
-                .cmp(&(&b.location.file, b.location.line, b.location.column, b.severity))
+            (
+                &a.location.file,
+                a.location.line,
+                a.location.column,
+                a.severity,
+            )
+                .cmp(&(
+                    &b.location.file,
+                    b.location.line,
+                    b.location.column,
+                    b.severity,
+                ))
                 .then_with(|| a.problem.message().cmp(&b.problem.message()))
         });
         self.items.dedup();
@@ -378,5 +456,7 @@ impl IntoIterator for Diagnostics {
 
 /// Shows `path` relative to `root` when it lies inside it, so messages stay short.
 pub fn display_path(root: &Path, path: &Path) -> PathBuf {
-    path.strip_prefix(root).map(Path::to_path_buf).unwrap_or_else(|_| path.to_path_buf())
+    path.strip_prefix(root)
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|_| path.to_path_buf())
 }

@@ -66,7 +66,10 @@ impl<'a> Document<'a> {
         let syntax = |offset: usize, detail: String| {
             Diagnostic::error(
                 self.location_at(offset),
-                Problem::Syntax { format: self.format.name(), detail },
+                Problem::Syntax {
+                    format: self.format.name(),
+                    detail,
+                },
             )
         };
         let value = match self.format {
@@ -97,7 +100,10 @@ impl<'a> Document<'a> {
         match value {
             Value::Object(map) => Ok(map),
             Value::Null => Ok(Map::new()),
-            other => Err(syntax(0, format!("expected key/value pairs, found {}", kind_of(&other)))),
+            other => Err(syntax(
+                0,
+                format!("expected key/value pairs, found {}", kind_of(&other)),
+            )),
         }
     }
 
@@ -137,7 +143,10 @@ impl<'a> Document<'a> {
     }
 
     /// Deserialises `map` into `T`, turning serde's message into a located diagnostic.
-    pub fn deserialize<T: DeserializeOwned>(&self, map: Map<String, Value>) -> Result<T, Diagnostic> {
+    pub fn deserialize<T: DeserializeOwned>(
+        &self,
+        map: Map<String, Value>,
+    ) -> Result<T, Diagnostic> {
         serde_path_to_error::deserialize::<_, T>(Value::Object(map)).map_err(|error| {
             let path: Vec<String> = error
                 .path()
@@ -159,7 +168,11 @@ impl<'a> Document<'a> {
             let mut full: Vec<&str> = path.to_vec();
             full.push(field);
             let field = full.join(".");
-            let example = if field.ends_with("title") { "\"…\"" } else { "…" };
+            let example = if field.ends_with("title") {
+                "\"…\""
+            } else {
+                "…"
+            };
             let location = if path.is_empty() {
                 self.location_at(0)
             } else {
@@ -168,8 +181,12 @@ impl<'a> Document<'a> {
             return Diagnostic::error(location, Problem::MissingField { field, example });
         }
         if let Some(field) = between(message, "unknown field `", "`") {
-            let allowed: Vec<String> =
-                message.split('`').skip(3).step_by(2).map(str::to_string).collect();
+            let allowed: Vec<String> = message
+                .split('`')
+                .skip(3)
+                .step_by(2)
+                .map(str::to_string)
+                .collect();
             let suggestion = did_you_mean(field, allowed.iter().map(String::as_str));
             let mut full: Vec<&str> = path.to_vec();
             if full.last() != Some(&field) {
@@ -177,7 +194,11 @@ impl<'a> Document<'a> {
             }
             return Diagnostic::error(
                 self.location_of_key(&full),
-                Problem::UnknownField { field: full.join("."), suggestion, allowed },
+                Problem::UnknownField {
+                    field: full.join("."),
+                    suggestion,
+                    allowed,
+                },
             );
         }
         let (detail, expected) = match message.split_once(", expected ") {
@@ -186,7 +207,11 @@ impl<'a> Document<'a> {
         };
         Diagnostic::error(
             self.location_of_key(path),
-            Problem::InvalidValue { field: path.join("."), detail, expected },
+            Problem::InvalidValue {
+                field: path.join("."),
+                detail,
+                expected,
+            },
         )
     }
 }
@@ -217,14 +242,20 @@ fn toml_to_json(value: toml::Value) -> Value {
         toml::Value::Boolean(b) => Value::Bool(b),
         toml::Value::Datetime(d) => Value::String(d.to_string()),
         toml::Value::Array(items) => Value::Array(items.into_iter().map(toml_to_json).collect()),
-        toml::Value::Table(table) => {
-            Value::Object(table.into_iter().map(|(k, v)| (k, toml_to_json(v))).collect())
-        }
+        toml::Value::Table(table) => Value::Object(
+            table
+                .into_iter()
+                .map(|(k, v)| (k, toml_to_json(v)))
+                .collect(),
+        ),
     }
 }
 
 /// The closest candidate to `input` by edit distance, if it is close enough to be a typo.
-pub fn did_you_mean<'c>(input: &str, candidates: impl IntoIterator<Item = &'c str>) -> Option<String> {
+pub fn did_you_mean<'c>(
+    input: &str,
+    candidates: impl IntoIterator<Item = &'c str>,
+) -> Option<String> {
     candidates
         .into_iter()
         .map(|c| (strsim::jaro_winkler(input, c), c))
@@ -251,7 +282,10 @@ fn find_key(data: &str, format: Format, path: &[&str]) -> Option<usize> {
                 if let Some(header) = trimmed.strip_prefix('[') {
                     let header = header.trim_start_matches('[');
                     if let Some(end) = header.find(']') {
-                        table = header[..end].split('.').map(|s| unquote(s.trim())).collect();
+                        table = header[..end]
+                            .split('.')
+                            .map(|s| unquote(s.trim()))
+                            .collect();
                         continue;
                     }
                 }
@@ -259,7 +293,9 @@ fn find_key(data: &str, format: Format, path: &[&str]) -> Option<usize> {
                     let mut full = table.clone();
                     full.extend(key.split('.').map(|s| unquote(s.trim())));
                     if full.len() == path.len() && full.iter().zip(path).all(|(a, b)| a == b) {
-                        let in_key = key.find(|c: char| !c.is_whitespace() && c != '"').unwrap_or(0);
+                        let in_key = key
+                            .find(|c: char| !c.is_whitespace() && c != '"')
+                            .unwrap_or(0);
                         return Some(line_start + indent + in_key);
                     }
                 }
@@ -351,14 +387,20 @@ mod tests {
 
     #[test]
     fn did_you_mean_finds_typos_only() {
-        assert_eq!(did_you_mean("titel", ["title", "date"]).as_deref(), Some("title"));
+        assert_eq!(
+            did_you_mean("titel", ["title", "date"]).as_deref(),
+            Some("title")
+        );
         assert_eq!(did_you_mean("colour", ["title", "date"]), None);
     }
 
     #[test]
     fn find_key_handles_toml_tables_and_yaml_nesting() {
         let toml = "title = \"a\"\n[markdown]\nraw_html = \"x\"\n";
-        assert_eq!(find_key(toml, Format::Toml, &["markdown", "raw_html"]), Some(23));
+        assert_eq!(
+            find_key(toml, Format::Toml, &["markdown", "raw_html"]),
+            Some(23)
+        );
         let yaml = "title: a\nvideo:\n  file: x.mp4\n";
         assert_eq!(find_key(yaml, Format::Yaml, &["video", "file"]), Some(18));
         assert_eq!(find_key(yaml, Format::Yaml, &["file"]), None);

@@ -11,14 +11,14 @@
 //! [`site::build`] runs the whole pipeline; `serve` and `check` reuse its stages.
 
 pub mod config;
+pub mod content;
 pub mod dates;
 pub mod diagnostics;
 pub mod fields;
 pub mod markdown;
-pub mod slug;
-pub mod content;
-pub mod resolve;
-pub mod templates;
 pub mod output;
 pub mod render;
+pub mod resolve;
 pub mod site;
+pub mod slug;
+pub mod templates;

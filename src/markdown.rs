@@ -133,15 +133,23 @@ pub fn render(body: &str, options: &Options, raw_html: RawHtml) -> Rendered {
                 let title = plain_text(node);
                 let id = match explicit {
                     Some(id) if !is_valid_slug_component(&id) => {
-                        out.problems.push(problem_at(body, pos, Problem::InvalidValue {
-                            field: "heading id".into(),
-                            detail: format!("`{{#{id}}}` has characters an anchor cannot have"),
-                            expected: "letters a-z, digits, `-`, `_` or `.`".into(),
-                        }));
+                        out.problems.push(problem_at(
+                            body,
+                            pos,
+                            Problem::InvalidValue {
+                                field: "heading id".into(),
+                                detail: format!("`{{#{id}}}` has characters an anchor cannot have"),
+                                expected: "letters a-z, digits, `-`, `_` or `.`".into(),
+                            },
+                        ));
                         ids.unique(&slugify(&title))
                     }
                     Some(id) if ids.seen.contains(&id) => {
-                        out.problems.push(problem_at(body, pos, Problem::DuplicateHeadingId { id: id.clone() }));
+                        out.problems.push(problem_at(
+                            body,
+                            pos,
+                            Problem::DuplicateHeadingId { id: id.clone() },
+                        ));
                         ids.unique(&id)
                     }
                     Some(id) => ids.unique(&id),
@@ -167,7 +175,9 @@ pub fn render(body: &str, options: &Options, raw_html: RawHtml) -> Rendered {
                 }
             }
             NodeValue::HtmlBlock(block) => {
-                if block.literal.trim() == MORE_MARKER && node.parent().is_some_and(|p| p.same_node(root)) {
+                if block.literal.trim() == MORE_MARKER
+                    && node.parent().is_some_and(|p| p.same_node(root))
+                {
                     more_marker = Some(node);
                 } else {
                     has_raw_html = true;
@@ -184,8 +194,12 @@ pub fn render(body: &str, options: &Options, raw_html: RawHtml) -> Rendered {
     }
 
     out.toc = nest_headings(&headings);
-    out.anchors.extend(headings.iter().map(|(_, id, _)| id.clone()));
-    let adapter = HeadingRenderer { ids: headings.iter().map(|(_, id, _)| id.clone()).collect(), next: AtomicUsize::new(0) };
+    out.anchors
+        .extend(headings.iter().map(|(_, id, _)| id.clone()));
+    let adapter = HeadingRenderer {
+        ids: headings.iter().map(|(_, id, _)| id.clone()).collect(),
+        next: AtomicUsize::new(0),
+    };
     let mut plugins = Plugins::default();
     plugins.render.heading_adapter = Some(&adapter);
     let sanitize = raw_html == RawHtml::Sanitize && has_raw_html;
@@ -203,19 +217,26 @@ pub fn render(body: &str, options: &Options, raw_html: RawHtml) -> Rendered {
     }
     out.content = finish(html_of(root, options, &plugins), sanitize).into();
     out.word_count = text.words + text.cjk_chars;
-    let minutes = text.cjk_chars as f64 / CJK_CHARS_PER_MINUTE as f64 + text.words as f64 / WORDS_PER_MINUTE as f64;
+    let minutes = text.cjk_chars as f64 / CJK_CHARS_PER_MINUTE as f64
+        + text.words as f64 / WORDS_PER_MINUTE as f64;
     out.reading_time = (minutes.ceil() as usize).max(1);
     out.description = text.description;
     out
 }
 
 fn problem_at(body: &str, pos: Sourcepos, problem: Problem) -> MarkdownProblem {
-    MarkdownProblem { line: pos.start.line, column: char_column(body, pos.start.line, pos.start.column), problem }
+    MarkdownProblem {
+        line: pos.start.line,
+        column: char_column(body, pos.start.line, pos.start.column),
+        problem,
+    }
 }
 
 /// comrak counts columns in bytes; people count characters.
 fn char_column(body: &str, line: usize, byte_column: usize) -> usize {
-    let Some(text) = line.checked_sub(1).and_then(|i| body.lines().nth(i)) else { return byte_column };
+    let Some(text) = line.checked_sub(1).and_then(|i| body.lines().nth(i)) else {
+        return byte_column;
+    };
     let mut end = byte_column.saturating_sub(1).min(text.len());
     while !text.is_char_boundary(end) {
         end -= 1;
@@ -233,7 +254,11 @@ fn html_of<'a>(root: &'a AstNode<'a>, options: &Options, plugins: &Plugins) -> S
 /// Sanitises when needed, then wraps tables so that wide ones scroll on a 320 px phone while
 /// staying reachable by keyboard (a focusable, labelled region).
 fn finish(html: String, sanitize: bool) -> String {
-    let html = if sanitize { sanitizer().clean(&html).to_string() } else { html };
+    let html = if sanitize {
+        sanitizer().clean(&html).to_string()
+    } else {
+        html
+    };
     if !html.contains("<table") {
         return html;
     }
@@ -249,9 +274,40 @@ fn sanitizer() -> &'static ammonia::Builder<'static> {
     SANITIZER.get_or_init(|| {
         let mut builder = ammonia::Builder::default();
         builder
-            .add_generic_attributes(["id", "class", "lang", "dir", "title", "aria-label", "aria-hidden"])
-            .add_tags(["video", "audio", "source", "track", "figure", "figcaption", "details", "summary", "mark", "section"])
-            .add_tag_attributes("video", ["controls", "poster", "preload", "src", "width", "height", "muted", "playsinline"])
+            .add_generic_attributes([
+                "id",
+                "class",
+                "lang",
+                "dir",
+                "title",
+                "aria-label",
+                "aria-hidden",
+            ])
+            .add_tags([
+                "video",
+                "audio",
+                "source",
+                "track",
+                "figure",
+                "figcaption",
+                "details",
+                "summary",
+                "mark",
+                "section",
+            ])
+            .add_tag_attributes(
+                "video",
+                [
+                    "controls",
+                    "poster",
+                    "preload",
+                    "src",
+                    "width",
+                    "height",
+                    "muted",
+                    "playsinline",
+                ],
+            )
             .add_tag_attributes("audio", ["controls", "preload", "src"])
             .add_tag_attributes("source", ["src", "type"])
             .add_tag_attributes("track", ["src", "kind", "srclang", "label", "default"])
@@ -268,19 +324,33 @@ fn sanitizer() -> &'static ammonia::Builder<'static> {
 
 /// The same list of schemes comrak blanks in its safe mode.
 fn is_dangerous_url(url: &str) -> bool {
-    let lower: String = url.trim_start().chars().take(16).collect::<String>().to_ascii_lowercase();
+    let lower: String = url
+        .trim_start()
+        .chars()
+        .take(16)
+        .collect::<String>()
+        .to_ascii_lowercase();
     if lower.starts_with("data:") {
-        let image = ["data:image/png", "data:image/gif", "data:image/jpeg", "data:image/webp"];
+        let image = [
+            "data:image/png",
+            "data:image/gif",
+            "data:image/jpeg",
+            "data:image/webp",
+        ];
         return !image.iter().any(|p| lower.starts_with(p));
     }
-    ["javascript:", "vbscript:", "file:"].iter().any(|p| lower.starts_with(p))
+    ["javascript:", "vbscript:", "file:"]
+        .iter()
+        .any(|p| lower.starts_with(p))
 }
 
 /// Strips a trailing `{#id}` from a heading and returns the id.
 fn take_explicit_id<'a>(heading: &'a AstNode<'a>) -> Option<String> {
     let last = heading.last_child()?;
     let mut data = last.data_mut();
-    let NodeValue::Text(text) = &mut data.value else { return None };
+    let NodeValue::Text(text) = &mut data.value else {
+        return None;
+    };
     let trimmed = text.trim_end();
     let start = trimmed.rfind("{#")?;
     if !trimmed.ends_with('}') {
@@ -306,7 +376,8 @@ fn plain_text<'a>(node: &'a AstNode<'a>) -> String {
 }
 
 fn in_heading<'a>(node: &'a AstNode<'a>) -> bool {
-    node.ancestors().any(|a| matches!(a.data().value, NodeValue::Heading(_)))
+    node.ancestors()
+        .any(|a| matches!(a.data().value, NodeValue::Heading(_)))
 }
 
 /// Makes ids unique on a page, in document order.
@@ -335,7 +406,12 @@ struct HeadingRenderer {
 }
 
 impl HeadingAdapter for HeadingRenderer {
-    fn enter(&self, output: &mut dyn std::fmt::Write, heading: &HeadingMeta, _: Option<Sourcepos>) -> std::fmt::Result {
+    fn enter(
+        &self,
+        output: &mut dyn std::fmt::Write,
+        heading: &HeadingMeta,
+        _: Option<Sourcepos>,
+    ) -> std::fmt::Result {
         let index = self.next.fetch_add(1, Ordering::Relaxed);
         match self.ids.get(index) {
             Some(id) => write!(output, "<h{} id=\"{}\">", heading.level, id),
@@ -357,7 +433,12 @@ fn nest_headings(flat: &[(u8, String, String)]) -> Vec<Heading> {
             }
             *index += 1;
             let children = build(items, index, *level);
-            out.push(Heading { level: *level, id: id.clone(), title: title.clone(), children });
+            out.push(Heading {
+                level: *level,
+                id: id.clone(),
+                title: title.clone(),
+                children,
+            });
         }
         out
     }
@@ -447,7 +528,12 @@ mod tests {
     #[test]
     fn chinese_headings_get_pinyin_ids_and_repeats_are_numbered() {
         let out = md("## 一、主要工作\n\n### (一)坚持党的领导\n\n## 一、主要工作\n");
-        assert!(out.content.contains("<h2 id=\"yi-zhu-yao-gong-zuo\">一、主要工作</h2>"), "{}", out.content);
+        assert!(
+            out.content
+                .contains("<h2 id=\"yi-zhu-yao-gong-zuo\">一、主要工作</h2>"),
+            "{}",
+            out.content
+        );
         assert!(out.content.contains("<h2 id=\"yi-zhu-yao-gong-zuo-1\">"));
         assert_eq!(out.toc.len(), 2);
         assert_eq!(out.toc[0].children[0].id, "yi-jian-chi-dang-de-ling-dao");
@@ -456,7 +542,11 @@ mod tests {
     #[test]
     fn explicit_ids_win() {
         let out = md("## 主要工作 {#main-work}\n");
-        assert!(out.content.contains("<h2 id=\"main-work\">主要工作</h2>"), "{}", out.content);
+        assert!(
+            out.content.contains("<h2 id=\"main-work\">主要工作</h2>"),
+            "{}",
+            out.content
+        );
         assert!(out.anchors.contains("main-work"));
     }
 
@@ -467,7 +557,11 @@ mod tests {
         assert_eq!(out.links[0].target, "reports/a.md");
         assert_eq!(out.links[0].anchor.as_deref(), Some("yi"));
         assert_eq!((out.links[0].line, out.links[0].column), (3, 2));
-        assert!(out.content.contains("href=\"gongkai-link:0\""), "{}", out.content);
+        assert!(
+            out.content.contains("href=\"gongkai-link:0\""),
+            "{}",
+            out.content
+        );
     }
 
     #[test]
@@ -479,8 +573,13 @@ mod tests {
 
     #[test]
     fn raw_html_is_sanitized_by_default() {
-        let out = md("<script>alert(1)</script>\n\n<b onclick=\"x()\">粗</b> [x](javascript:alert(1))\n");
-        assert!(!out.content.contains("script") && !out.content.contains("onclick"), "{}", out.content);
+        let out =
+            md("<script>alert(1)</script>\n\n<b onclick=\"x()\">粗</b> [x](javascript:alert(1))\n");
+        assert!(
+            !out.content.contains("script") && !out.content.contains("onclick"),
+            "{}",
+            out.content
+        );
         assert!(!out.content.contains("javascript"), "{}", out.content);
         assert!(out.content.contains("<b>粗</b>"));
     }
@@ -494,8 +593,14 @@ mod tests {
 
     #[test]
     fn gfm_features_and_cjk_emphasis() {
-        let out = md("**“法治”**建设\n\n| a | b |\n|---|---|\n| 1 | 2 |\n\n- [x] 完成\n\n~~删~~ 脚注[^1]\n\n[^1]: 注释\n");
-        assert!(out.content.contains("<strong>“法治”</strong>"), "{}", out.content);
+        let out = md(
+            "**“法治”**建设\n\n| a | b |\n|---|---|\n| 1 | 2 |\n\n- [x] 完成\n\n~~删~~ 脚注[^1]\n\n[^1]: 注释\n",
+        );
+        assert!(
+            out.content.contains("<strong>“法治”</strong>"),
+            "{}",
+            out.content
+        );
         assert!(out.content.contains("<div class=\"table-scroll\""));
         assert!(out.content.contains("<del>删</del>"));
         assert!(out.content.contains("type=\"checkbox\""));

@@ -25,25 +25,42 @@ pub struct Staging {
 impl Staging {
     /// Creates a fresh staging folder beside `output`, first cleaning up after killed builds.
     pub fn create(output: &Path) -> io::Result<Staging> {
-        let parent = output.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+        let parent = output
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
         fs::create_dir_all(parent)?;
         let name = output
             .file_name()
-            .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "the output folder needs a name"))?
+            .ok_or_else(|| {
+                io::Error::new(
+                    io::ErrorKind::InvalidInput,
+                    "the output folder needs a name",
+                )
+            })?
             .to_string_lossy()
             .into_owned();
         if output.exists() && !output.is_dir() {
-            return Err(io::Error::new(io::ErrorKind::AlreadyExists, format!("{} exists and is not a folder", output.display())));
+            return Err(io::Error::new(
+                io::ErrorKind::AlreadyExists,
+                format!("{} exists and is not a folder", output.display()),
+            ));
         }
         recover(parent, &name, output)?;
         let unique = format!(
             ".{name}{MARKER}tmp-{}-{}",
             std::process::id(),
-            std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos())
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_nanos())
         );
         let dir = parent.join(unique);
         fs::create_dir(&dir)?;
-        Ok(Staging { output: output.to_path_buf(), dir, committed: false })
+        Ok(Staging {
+            output: output.to_path_buf(),
+            dir,
+            committed: false,
+        })
     }
 
     /// Where to write.
@@ -87,11 +104,17 @@ fn exchange(a: &Path, b: &Path) -> io::Result<()> {
 
 #[cfg(not(target_os = "linux"))]
 fn exchange(_: &Path, _: &Path) -> io::Result<()> {
-    Err(io::Error::new(io::ErrorKind::Unsupported, "no atomic exchange"))
+    Err(io::Error::new(
+        io::ErrorKind::Unsupported,
+        "no atomic exchange",
+    ))
 }
 
 fn old_path(output: &Path) -> PathBuf {
-    let name = output.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let name = output
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
     output.with_file_name(format!(".{name}{MARKER}old"))
 }
 
@@ -109,7 +132,10 @@ fn recover(parent: &Path, name: &str, output: &Path) -> io::Result<()> {
     for entry in fs::read_dir(parent)? {
         let entry = entry?;
         if entry.file_name().to_string_lossy().starts_with(&prefix) && entry.file_type()?.is_dir() {
-            let pid = entry.file_name().to_string_lossy()[prefix.len()..].split('-').next().and_then(|p| p.parse::<u32>().ok());
+            let pid = entry.file_name().to_string_lossy()[prefix.len()..]
+                .split('-')
+                .next()
+                .and_then(|p| p.parse::<u32>().ok());
             // Another live build (say, a preview server) may be writing its own staging folder.
             if pid.is_some_and(|pid| pid != std::process::id() && process_alive(pid)) {
                 continue;
@@ -138,13 +164,19 @@ mod tests {
         let staging = Staging::create(&output).unwrap();
         fs::write(staging.path().join("new.html"), "new").unwrap();
         drop(staging);
-        assert!(output.join("old.html").exists(), "an uncommitted build must not touch the output");
+        assert!(
+            output.join("old.html").exists(),
+            "an uncommitted build must not touch the output"
+        );
 
         let staging = Staging::create(&output).unwrap();
         fs::write(staging.path().join("new.html"), "new").unwrap();
         staging.commit().unwrap();
         assert!(output.join("new.html").exists() && !output.join("old.html").exists());
-        let leftovers: Vec<_> = fs::read_dir(root.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
+        let leftovers: Vec<_> = fs::read_dir(root.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
         assert_eq!(leftovers, vec![std::ffi::OsString::from("public")]);
     }
 
@@ -156,7 +188,10 @@ mod tests {
         fs::create_dir(root.path().join(".public.gongkai-old")).unwrap();
         fs::write(root.path().join(".public.gongkai-old/index.html"), "good").unwrap();
         let staging = Staging::create(&output).unwrap();
-        assert_eq!(fs::read_to_string(output.join("index.html")).unwrap(), "good");
+        assert_eq!(
+            fs::read_to_string(output.join("index.html")).unwrap(),
+            "good"
+        );
         assert!(!root.path().join(".public.gongkai-tmp-999999999-1").exists());
         drop(staging);
     }

@@ -15,7 +15,9 @@ use crate::config::{Config, io_detail};
 use crate::content::{Library, PageId, SectionId};
 use crate::diagnostics::{Diagnostic, Location, Problem};
 use crate::templates::Templates;
-use crate::templates::views::{SiteData, page_value, pages_value, section_value, taxonomy_value, term_value};
+use crate::templates::views::{
+    SiteData, page_value, pages_value, section_value, taxonomy_value, term_value,
+};
 
 /// One output file to produce.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -27,7 +29,11 @@ pub enum Job {
     /// `/<taxonomy>/`, the list of terms.
     TaxonomyList(usize),
     /// One listing page of a term.
-    Term { taxonomy: usize, term: usize, pager: usize },
+    Term {
+        taxonomy: usize,
+        term: usize,
+        pager: usize,
+    },
     /// A redirect from `from` (a URL path) to `to`.
     Redirect { from: String, to: String },
     /// `404.html`.
@@ -41,7 +47,10 @@ pub fn plan(library: &Library, templates: &Templates) -> Vec<Job> {
         let pagers = pager_count(section.pages.len(), section.meta.paginate_by);
         jobs.extend((1..=pagers).map(|pager| Job::Section { id, pager }));
         if pagers > 1 {
-            jobs.push(Job::Redirect { from: format!("{}page/1/", section.path), to: section.path.clone() });
+            jobs.push(Job::Redirect {
+                from: format!("{}page/1/", section.path),
+                to: section.path.clone(),
+            });
         }
     }
     for (t, taxonomy) in library.taxonomies.iter().enumerate() {
@@ -51,13 +60,20 @@ pub fn plan(library: &Library, templates: &Templates) -> Vec<Job> {
         jobs.push(Job::TaxonomyList(t));
         for (term_index, term) in taxonomy.terms.iter().enumerate() {
             let pagers = pager_count(term.pages.len(), taxonomy.paginate_by);
-            jobs.extend((1..=pagers).map(|pager| Job::Term { taxonomy: t, term: term_index, pager }));
+            jobs.extend((1..=pagers).map(|pager| Job::Term {
+                taxonomy: t,
+                term: term_index,
+                pager,
+            }));
         }
     }
     for page in &library.pages {
         for alias in &page.meta.aliases {
             let from = format!("/{}/", alias.trim_matches('/'));
-            jobs.push(Job::Redirect { from, to: page.path.clone() });
+            jobs.push(Job::Redirect {
+                from,
+                to: page.path.clone(),
+            });
         }
     }
     if templates.has("404.html") {
@@ -68,8 +84,14 @@ pub fn plan(library: &Library, templates: &Templates) -> Vec<Job> {
 
 /// The list and single templates of a taxonomy, Zola's names first.
 fn taxonomy_templates(templates: &Templates, name: &str) -> Option<(String, String)> {
-    let list = [format!("{name}/list.html"), "taxonomy_list.html".to_string()];
-    let single = [format!("{name}/single.html"), "taxonomy_single.html".to_string()];
+    let list = [
+        format!("{name}/list.html"),
+        "taxonomy_list.html".to_string(),
+    ];
+    let single = [
+        format!("{name}/single.html"),
+        "taxonomy_single.html".to_string(),
+    ];
     let list = list.into_iter().find(|t| templates.has(t))?;
     let single = single.into_iter().find(|t| templates.has(t))?;
     Some((list, single))
@@ -84,11 +106,20 @@ fn pager_count(items: usize, paginate_by: Option<usize>) -> usize {
 
 /// URL path of listing page `pager` of a listing at `base`.
 pub fn pager_path(base: &str, pager: usize) -> String {
-    if pager <= 1 { base.to_string() } else { format!("{base}page/{pager}/") }
+    if pager <= 1 {
+        base.to_string()
+    } else {
+        format!("{base}page/{pager}/")
+    }
 }
 
 /// Renders `jobs` into `out_dir`, returning every problem.
-pub fn render_jobs(site: &Arc<SiteData>, templates: &Templates, jobs: &[Job], out_dir: &Path) -> Vec<Diagnostic> {
+pub fn render_jobs(
+    site: &Arc<SiteData>,
+    templates: &Templates,
+    jobs: &[Job],
+    out_dir: &Path,
+) -> Vec<Diagnostic> {
     jobs.par_iter()
         .filter_map(|job| {
             let (path, html) = match render_job(site, templates, job) {
@@ -101,7 +132,11 @@ pub fn render_jobs(site: &Arc<SiteData>, templates: &Templates, jobs: &[Job], ou
 }
 
 /// Renders one job to (URL path or file path, HTML).
-pub fn render_job(site: &Arc<SiteData>, templates: &Templates, job: &Job) -> Result<(String, String), Diagnostic> {
+pub fn render_job(
+    site: &Arc<SiteData>,
+    templates: &Templates,
+    job: &Job,
+) -> Result<(String, String), Diagnostic> {
     let library = &site.library;
     let config = &site.config;
     let context = |current_path: &str, vars: Vec<(&str, Value)>| {
@@ -119,22 +154,40 @@ pub fn render_job(site: &Arc<SiteData>, templates: &Templates, job: &Job) -> Res
             let template = page_template(library, templates, *id);
             let what = format!("content/{}", page.source);
             need(templates, &template, &what)?;
-            let html = templates.render(&template, context(&page.path, vec![("page", page_value(site, *id))]), &what)?;
+            let html = templates.render(
+                &template,
+                context(&page.path, vec![("page", page_value(site, *id))]),
+                &what,
+            )?;
             Ok((page.path.clone(), html))
         }
         Job::Section { id, pager } => {
             let section = &library.sections[*id];
-            let template = section
-                .meta
-                .template
-                .clone()
-                .unwrap_or_else(|| if *id == Library::HOME { "index.html".into() } else { "section.html".into() });
+            let template = section.meta.template.clone().unwrap_or_else(|| {
+                if *id == Library::HOME {
+                    "index.html".into()
+                } else {
+                    "section.html".into()
+                }
+            });
             let what = format!("content/{}", section.source);
             need(templates, &template, &what)?;
-            let paginator = paginator(site, &section.pages, section.meta.paginate_by, *pager, &section.path);
+            let paginator = paginator(
+                site,
+                &section.pages,
+                section.meta.paginate_by,
+                *pager,
+                &section.path,
+            );
             let path = pager_path(&section.path, *pager);
-            let vars = vec![("section", section_value(site, *id)), ("paginator", paginator)];
-            Ok((path.clone(), templates.render(&template, context(&path, vars), &what)?))
+            let vars = vec![
+                ("section", section_value(site, *id)),
+                ("paginator", paginator),
+            ];
+            Ok((
+                path.clone(),
+                templates.render(&template, context(&path, vars), &what)?,
+            ))
         }
         Job::TaxonomyList(t) => {
             let taxonomy = &library.taxonomies[*t];
@@ -143,22 +196,45 @@ pub fn render_job(site: &Arc<SiteData>, templates: &Templates, job: &Job) -> Res
             let value = taxonomy_value(site, *t);
             let terms = value.get_attr("terms").unwrap_or_default();
             let vars = vec![("taxonomy", value), ("terms", terms)];
-            Ok((taxonomy.path.clone(), templates.render(&list, context(&taxonomy.path, vars), &what)?))
+            Ok((
+                taxonomy.path.clone(),
+                templates.render(&list, context(&taxonomy.path, vars), &what)?,
+            ))
         }
-        Job::Term { taxonomy: t, term, pager } => {
+        Job::Term {
+            taxonomy: t,
+            term,
+            pager,
+        } => {
             let taxonomy = &library.taxonomies[*t];
             let term_data = &taxonomy.terms[*term];
             let (_, single) = taxonomy_templates(templates, &taxonomy.name).unwrap_or_default();
             let what = format!("the `{}` term {}", taxonomy.name, term_data.name);
-            let paginator = paginator(site, &term_data.pages, taxonomy.paginate_by, *pager, &term_data.path);
+            let paginator = paginator(
+                site,
+                &term_data.pages,
+                taxonomy.paginate_by,
+                *pager,
+                &term_data.path,
+            );
             let path = pager_path(&term_data.path, *pager);
-            let vars = vec![("taxonomy", taxonomy_value(site, *t)), ("term", term_value(site, *t, *term)), ("paginator", paginator)];
-            Ok((path.clone(), templates.render(&single, context(&path, vars), &what)?))
+            let vars = vec![
+                ("taxonomy", taxonomy_value(site, *t)),
+                ("term", term_value(site, *t, *term)),
+                ("paginator", paginator),
+            ];
+            Ok((
+                path.clone(),
+                templates.render(&single, context(&path, vars), &what)?,
+            ))
         }
         Job::Redirect { from, to } => Ok((from.clone(), redirect_html(to, &config.permalink(to)))),
         Job::NotFound => {
             let path = format!("{}404.html", config.base_path);
-            Ok((path.clone(), templates.render("404.html", context(&path, Vec::new()), "404.html")?))
+            Ok((
+                path.clone(),
+                templates.render("404.html", context(&path, Vec::new()), "404.html")?,
+            ))
         }
     }
 }
@@ -169,7 +245,10 @@ fn need(templates: &Templates, name: &str, what: &str) -> Result<(), Diagnostic>
     } else {
         Err(Diagnostic::error(
             Location::file(what),
-            Problem::MissingTemplate { name: name.to_string(), needed_by: what.to_string() },
+            Problem::MissingTemplate {
+                name: name.to_string(),
+                needed_by: what.to_string(),
+            },
         ))
     }
 }
@@ -191,7 +270,13 @@ pub fn page_template(library: &Library, _templates: &Templates, id: PageId) -> S
 }
 
 /// Zola's paginator, plus `pagers` (every page's number and URL) for numbered navigation.
-fn paginator(site: &Arc<SiteData>, ids: &[PageId], paginate_by: Option<usize>, pager: usize, base: &str) -> Value {
+fn paginator(
+    site: &Arc<SiteData>,
+    ids: &[PageId],
+    paginate_by: Option<usize>,
+    pager: usize,
+    base: &str,
+) -> Value {
     let per = paginate_by.filter(|p| *p > 0).unwrap_or(ids.len().max(1));
     let count = pager_count(ids.len(), paginate_by);
     let start = ((pager - 1) * per).min(ids.len());
@@ -199,7 +284,16 @@ fn paginator(site: &Arc<SiteData>, ids: &[PageId], paginate_by: Option<usize>, p
     let page_ids: Arc<[PageId]> = ids[start..end].to_vec().into();
     let link = |n: usize| Value::from(pager_path(base, n));
     let pagers: Vec<Value> = (1..=count)
-        .map(|n| Value::from_pairs([("index", Value::from(n)), ("path", link(n)), ("permalink", Value::from(site.config.permalink(&pager_path(base, n))))]))
+        .map(|n| {
+            Value::from_pairs([
+                ("index", Value::from(n)),
+                ("path", link(n)),
+                (
+                    "permalink",
+                    Value::from(site.config.permalink(&pager_path(base, n))),
+                ),
+            ])
+        })
         .collect();
     Value::from_pairs([
         ("pages", pages_value(site, page_ids)),
@@ -209,8 +303,22 @@ fn paginator(site: &Arc<SiteData>, ids: &[PageId], paginate_by: Option<usize>, p
         ("total_pages", Value::from(ids.len())),
         ("first", link(1)),
         ("last", link(count)),
-        ("previous", if pager > 1 { link(pager - 1) } else { Value::from(()) }),
-        ("next", if pager < count { link(pager + 1) } else { Value::from(()) }),
+        (
+            "previous",
+            if pager > 1 {
+                link(pager - 1)
+            } else {
+                Value::from(())
+            },
+        ),
+        (
+            "next",
+            if pager < count {
+                link(pager + 1)
+            } else {
+                Value::from(())
+            },
+        ),
         ("base_url", Value::from(base)),
         ("pagers", Value::from(pagers)),
     ])
@@ -218,7 +326,11 @@ fn paginator(site: &Arc<SiteData>, ids: &[PageId], paginate_by: Option<usize>, p
 
 /// A redirect page that needs no script (so it passes a strict CSP) and tells humans too.
 fn redirect_html(path: &str, permalink: &str) -> String {
-    let escape = |s: &str| s.replace('&', "&amp;").replace('"', "&quot;").replace('<', "&lt;");
+    let escape = |s: &str| {
+        s.replace('&', "&amp;")
+            .replace('"', "&quot;")
+            .replace('<', "&lt;")
+    };
     let (to, canonical) = (escape(path), escape(permalink));
     format!(
         "<!DOCTYPE html>\n<html lang=\"zh-CN\">\n<head>\n<meta charset=\"utf-8\">\n<title>页面已迁移</title>\n\
@@ -228,8 +340,15 @@ fn redirect_html(path: &str, permalink: &str) -> String {
 }
 
 /// Writes `bytes` at URL path `path` (a folder path gets `index.html`) under `out_dir`.
-pub fn write_page(config: &Config, out_dir: &Path, path: &str, bytes: &[u8]) -> Result<(), Diagnostic> {
-    let relative = path.strip_prefix(config.base_path.as_str()).unwrap_or(path.trim_start_matches('/'));
+pub fn write_page(
+    config: &Config,
+    out_dir: &Path,
+    path: &str,
+    bytes: &[u8],
+) -> Result<(), Diagnostic> {
+    let relative = path
+        .strip_prefix(config.base_path.as_str())
+        .unwrap_or(path.trim_start_matches('/'));
     let file = if relative.is_empty() || relative.ends_with('/') {
         out_dir.join(relative).join("index.html")
     } else {
@@ -241,7 +360,13 @@ pub fn write_page(config: &Config, out_dir: &Path, path: &str, bytes: &[u8]) -> 
 /// Writes a file, creating its folder.
 pub fn write_file(file: &Path, bytes: &[u8]) -> Result<(), Diagnostic> {
     let io_error = |e: std::io::Error| {
-        Diagnostic::error(Location::file(file), Problem::Io { action: "write the output", detail: io_detail(&e, file) })
+        Diagnostic::error(
+            Location::file(file),
+            Problem::Io {
+                action: "write the output",
+                detail: io_detail(&e, file),
+            },
+        )
     };
     if let Some(dir) = file.parent() {
         std::fs::create_dir_all(dir).map_err(io_error)?;

@@ -26,14 +26,23 @@ pub fn resolve(config: &Config, library: &mut Library, diagnostics: &mut Diagnos
 
 fn assign_urls(config: &Config, library: &mut Library) {
     for section in &mut library.sections {
-        let slugs: Vec<String> = section.dir.split('/').filter(|c| !c.is_empty()).map(slugify).collect();
+        let slugs: Vec<String> = section
+            .dir
+            .split('/')
+            .filter(|c| !c.is_empty())
+            .map(slugify)
+            .collect();
         section.path = join_path(&config.base_path, &slugs);
         section.permalink = config.permalink(&section.path);
     }
     for page in &mut library.pages {
         page.path = match &page.meta.path {
             Some(custom) => {
-                let parts: Vec<String> = custom.split('/').filter(|c| !c.is_empty()).map(str::to_string).collect();
+                let parts: Vec<String> = custom
+                    .split('/')
+                    .filter(|c| !c.is_empty())
+                    .map(str::to_string)
+                    .collect();
                 join_path(&config.base_path, &parts)
             }
             None => {
@@ -75,24 +84,32 @@ fn build_hierarchy(library: &mut Library) {
         library.sections[page.section].pages.push(id);
     }
     let pages = &library.pages;
-    let sections_snapshot: Vec<(Option<i64>, String)> =
-        library.sections.iter().map(|s| (s.meta.weight, slugify(&s.meta.title))).collect();
+    let sections_snapshot: Vec<(Option<i64>, String)> = library
+        .sections
+        .iter()
+        .map(|s| (s.meta.weight, slugify(&s.meta.title)))
+        .collect();
     for section in &mut library.sections {
         let sort_by = section.meta.sort_by;
         section.pages.sort_by(|&a, &b| {
             let (a, b) = (&pages[a], &pages[b]);
-            b.meta.pinned.cmp(&a.meta.pinned).then_with(|| match sort_by {
-                SortBy::Date => b.meta.date.cmp(&a.meta.date),
-                SortBy::Weight => weight_key(a.meta.weight).cmp(&weight_key(b.meta.weight)),
-                SortBy::Title => slugify(&a.meta.title).cmp(&slugify(&b.meta.title)),
-            })
-            .then_with(|| a.meta.title.cmp(&b.meta.title))
-            .then_with(|| a.source.cmp(&b.source))
+            b.meta
+                .pinned
+                .cmp(&a.meta.pinned)
+                .then_with(|| match sort_by {
+                    SortBy::Date => b.meta.date.cmp(&a.meta.date),
+                    SortBy::Weight => weight_key(a.meta.weight).cmp(&weight_key(b.meta.weight)),
+                    SortBy::Title => slugify(&a.meta.title).cmp(&slugify(&b.meta.title)),
+                })
+                .then_with(|| a.meta.title.cmp(&b.meta.title))
+                .then_with(|| a.source.cmp(&b.source))
         });
         section.subsections.sort_by(|&a, &b| {
             let (wa, ta) = &sections_snapshot[a];
             let (wb, tb) = &sections_snapshot[b];
-            weight_key(*wa).cmp(&weight_key(*wb)).then_with(|| ta.cmp(tb))
+            weight_key(*wa)
+                .cmp(&weight_key(*wb))
+                .then_with(|| ta.cmp(tb))
         });
     }
 }
@@ -118,7 +135,13 @@ fn build_taxonomies(config: &Config, library: &mut Library) {
                     let slug = slugify(term);
                     let entry = terms.entry(slug.clone()).or_insert_with(|| {
                         let path = format!("{}{name}/{slug}/", config.base_path);
-                        Term { name: term.clone(), permalink: config.permalink(&path), path, slug, pages: Vec::new() }
+                        Term {
+                            name: term.clone(),
+                            permalink: config.permalink(&path),
+                            path,
+                            slug,
+                            pages: Vec::new(),
+                        }
                     });
                     if entry.pages.last() != Some(&id) {
                         entry.pages.push(id);
@@ -130,9 +153,15 @@ fn build_taxonomies(config: &Config, library: &mut Library) {
                 sort_newest_first(&library.pages, &mut term.pages);
             }
             let path = format!("{}{name}/", config.base_path);
-            let default_title = if name == DEFAULT_TAXONOMY { "标签".to_string() } else { name.clone() };
+            let default_title = if name == DEFAULT_TAXONOMY {
+                "标签".to_string()
+            } else {
+                name.clone()
+            };
             Taxonomy {
-                title: settings.and_then(|s| s.title.clone()).unwrap_or(default_title),
+                title: settings
+                    .and_then(|s| s.title.clone())
+                    .unwrap_or(default_title),
                 paginate_by: settings.and_then(|s| s.paginate_by),
                 permalink: config.permalink(&path),
                 path,
@@ -144,7 +173,13 @@ fn build_taxonomies(config: &Config, library: &mut Library) {
 }
 
 fn sort_newest_first(pages: &[crate::content::Page], ids: &mut [PageId]) {
-    ids.sort_by(|&a, &b| pages[b].meta.date.cmp(&pages[a].meta.date).then_with(|| pages[a].source.cmp(&pages[b].source)));
+    ids.sort_by(|&a, &b| {
+        pages[b]
+            .meta
+            .date
+            .cmp(&pages[a].meta.date)
+            .then_with(|| pages[a].source.cmp(&pages[b].source))
+    });
 }
 
 /// Two sources claiming one URL is an error naming both.
@@ -156,12 +191,22 @@ fn check_unique_urls(config: &Config, library: &Library, diagnostics: &mut Diagn
     for page in &library.pages {
         claims.push((page.path.clone(), shown(config, &page.file)));
         for alias in &page.meta.aliases {
-            let parts: Vec<String> = alias.split('/').filter(|c| !c.is_empty()).map(str::to_string).collect();
-            claims.push((join_path(&config.base_path, &parts), shown(config, &page.file)));
+            let parts: Vec<String> = alias
+                .split('/')
+                .filter(|c| !c.is_empty())
+                .map(str::to_string)
+                .collect();
+            claims.push((
+                join_path(&config.base_path, &parts),
+                shown(config, &page.file),
+            ));
         }
     }
     for taxonomy in &library.taxonomies {
-        claims.push((taxonomy.path.clone(), std::path::PathBuf::from(format!("site.toml (taxonomy `{}`)", taxonomy.name))));
+        claims.push((
+            taxonomy.path.clone(),
+            std::path::PathBuf::from(format!("site.toml (taxonomy `{}`)", taxonomy.name)),
+        ));
     }
     claims.sort_by(|a, b| a.1.cmp(&b.1));
     let mut first_claim: HashMap<&str, &std::path::Path> = HashMap::new();
@@ -169,7 +214,10 @@ fn check_unique_urls(config: &Config, library: &Library, diagnostics: &mut Diagn
         match first_claim.get(url.as_str()) {
             Some(other) if *other != file.as_path() => diagnostics.push(Diagnostic::error(
                 Location::file(file),
-                Problem::DuplicateUrl { url: url.clone(), other: other.to_path_buf() },
+                Problem::DuplicateUrl {
+                    url: url.clone(),
+                    other: other.to_path_buf(),
+                },
             )),
             Some(_) => {}
             None => {
@@ -181,37 +229,71 @@ fn check_unique_urls(config: &Config, library: &Library, diagnostics: &mut Diagn
 
 /// Fills in the `@/` link placeholders, or reports each broken link at its line.
 fn resolve_links(config: &Config, library: &mut Library, diagnostics: &mut Diagnostics) {
-    let lookup = |links: &[InternalLink], file: &std::path::Path, offset: usize, diagnostics: &mut Diagnostics| -> Vec<String> {
+    let lookup = |links: &[InternalLink],
+                  file: &std::path::Path,
+                  offset: usize,
+                  diagnostics: &mut Diagnostics|
+     -> Vec<String> {
         let text = || std::fs::read_to_string(file).unwrap_or_default();
         let shown_file = shown(config, file);
         links
             .iter()
             .map(|link| {
                 let at = |d: &mut Diagnostics, problem| {
-                    d.push(Diagnostic::error(Location::in_text(&shown_file, &text(), link.line + offset, link.column), problem));
+                    d.push(Diagnostic::error(
+                        Location::in_text(&shown_file, &text(), link.line + offset, link.column),
+                        problem,
+                    ));
                 };
                 let Some(target) = library.lookup(&link.target) else {
-                    let suggestion = crate::fields::did_you_mean(&link.target, library.by_source.keys().map(String::as_str));
-                    let problem = match library.unpublished.get(link.target.trim_start_matches('/')) {
-                        Some(reason) => Problem::LinkToUnpublished { target: link.target.clone(), reason },
-                        None => Problem::BrokenInternalLink { target: link.target.clone(), suggestion },
+                    let suggestion = crate::fields::did_you_mean(
+                        &link.target,
+                        library.by_source.keys().map(String::as_str),
+                    );
+                    let problem = match library.unpublished.get(link.target.trim_start_matches('/'))
+                    {
+                        Some(reason) => Problem::LinkToUnpublished {
+                            target: link.target.clone(),
+                            reason,
+                        },
+                        None => Problem::BrokenInternalLink {
+                            target: link.target.clone(),
+                            suggestion,
+                        },
                     };
                     at(diagnostics, problem);
                     return "#".to_string();
                 };
                 let path = library.path_of(target).to_string();
-                let Some(anchor) = &link.anchor else { return path };
+                let Some(anchor) = &link.anchor else {
+                    return path;
+                };
                 let anchors = match target {
                     Target::Page(id) => &library.pages[id].markdown.anchors,
                     Target::Section(id) => &library.sections[id].markdown.anchors,
                 };
-                let id = if anchors.contains(anchor) { Some(anchor.clone()) } else { Some(slugify(anchor)).filter(|s| anchors.contains(s)) };
+                let id = if anchors.contains(anchor) {
+                    Some(anchor.clone())
+                } else {
+                    Some(slugify(anchor)).filter(|s| anchors.contains(s))
+                };
                 match id {
                     Some(id) => format!("{path}#{id}"),
                     None => {
-                        let mut available: Vec<String> = anchors.iter().filter(|a| !a.starts_with("fn-")).cloned().collect();
+                        let mut available: Vec<String> = anchors
+                            .iter()
+                            .filter(|a| !a.starts_with("fn-"))
+                            .cloned()
+                            .collect();
                         available.sort();
-                        at(diagnostics, Problem::MissingAnchor { target: link.target.clone(), anchor: anchor.clone(), available });
+                        at(
+                            diagnostics,
+                            Problem::MissingAnchor {
+                                target: link.target.clone(),
+                                anchor: anchor.clone(),
+                                available,
+                            },
+                        );
                         path
                     }
                 }
@@ -221,12 +303,24 @@ fn resolve_links(config: &Config, library: &mut Library, diagnostics: &mut Diagn
     let page_urls: Vec<Vec<String>> = library
         .pages
         .iter()
-        .map(|p| if p.markdown.links.is_empty() { Vec::new() } else { lookup(&p.markdown.links, &p.file, p.body_line_offset, diagnostics) })
+        .map(|p| {
+            if p.markdown.links.is_empty() {
+                Vec::new()
+            } else {
+                lookup(&p.markdown.links, &p.file, p.body_line_offset, diagnostics)
+            }
+        })
         .collect();
     let section_urls: Vec<Vec<String>> = library
         .sections
         .iter()
-        .map(|s| if s.markdown.links.is_empty() { Vec::new() } else { lookup(&s.markdown.links, &s.file, s.body_line_offset, diagnostics) })
+        .map(|s| {
+            if s.markdown.links.is_empty() {
+                Vec::new()
+            } else {
+                lookup(&s.markdown.links, &s.file, s.body_line_offset, diagnostics)
+            }
+        })
         .collect();
     for (page, urls) in library.pages.iter_mut().zip(page_urls) {
         if !urls.is_empty() {
@@ -257,7 +351,11 @@ pub fn replace_placeholders(html: &str, urls: &[String]) -> String {
         out.push_str(&rest[..start]);
         let after = &rest[start + LINK_PLACEHOLDER.len()..];
         let digits = after.bytes().take_while(u8::is_ascii_digit).count();
-        match after[..digits].parse::<usize>().ok().and_then(|n| urls.get(n)) {
+        match after[..digits]
+            .parse::<usize>()
+            .ok()
+            .and_then(|n| urls.get(n))
+        {
             Some(url) if after[digits..].starts_with('"') => {
                 out.push_str(&html_attr_escape(url));
                 rest = &after[digits..];
@@ -273,7 +371,9 @@ pub fn replace_placeholders(html: &str, urls: &[String]) -> String {
 }
 
 fn html_attr_escape(s: &str) -> String {
-    s.replace('&', "&amp;").replace('"', "&quot;").replace('<', "&lt;")
+    s.replace('&', "&amp;")
+        .replace('"', "&quot;")
+        .replace('<', "&lt;")
 }
 
 #[cfg(test)]
@@ -282,8 +382,12 @@ mod tests {
 
     #[test]
     fn placeholders_are_replaced_only_where_complete() {
-        let html = r#"<a href="gongkai-link:0">a</a> gongkai-link:9 <a href="gongkai-link:1">b</a>"#;
+        let html =
+            r#"<a href="gongkai-link:0">a</a> gongkai-link:9 <a href="gongkai-link:1">b</a>"#;
         let out = replace_placeholders(html, &["/a/".into(), "/b/#x".into()]);
-        assert_eq!(out, r#"<a href="/a/">a</a> gongkai-link:9 <a href="/b/#x">b</a>"#);
+        assert_eq!(
+            out,
+            r#"<a href="/a/">a</a> gongkai-link:9 <a href="/b/#x">b</a>"#
+        );
     }
 }

@@ -37,12 +37,19 @@ pub struct BuildOptions {
 impl BuildOptions {
     /// Options for the site at `root` with every default.
     pub fn new(root: impl Into<PathBuf>) -> Self {
-        BuildOptions { root: root.into(), output: None, base_url: None, load: LoadOptions::default() }
+        BuildOptions {
+            root: root.into(),
+            output: None,
+            base_url: None,
+            load: LoadOptions::default(),
+        }
     }
 
     /// The output folder.
     pub fn output_dir(&self) -> PathBuf {
-        self.output.clone().unwrap_or_else(|| self.root.join("public"))
+        self.output
+            .clone()
+            .unwrap_or_else(|| self.root.join("public"))
     }
 }
 
@@ -83,7 +90,11 @@ impl Site {
             config.set_base_url(base_url).map_err(|detail| {
                 vec![Diagnostic::error(
                     Location::file("--base-url"),
-                    Problem::InvalidValue { field: "--base-url".into(), detail, expected: "an absolute http(s) URL".into() },
+                    Problem::InvalidValue {
+                        field: "--base-url".into(),
+                        detail,
+                        expected: "an absolute http(s) URL".into(),
+                    },
                 )]
             })?;
         }
@@ -100,7 +111,15 @@ impl Site {
             }
         };
         match templates {
-            Some(templates) if !diagnostics.has_errors() => Ok((Site { config, library, templates, data }, diagnostics)),
+            Some(templates) if !diagnostics.has_errors() => Ok((
+                Site {
+                    config,
+                    library,
+                    templates,
+                    data,
+                },
+                diagnostics,
+            )),
             _ => Err(diagnostics.sorted()),
         }
     }
@@ -118,7 +137,12 @@ impl Site {
             .filter_map(|(dest, source)| copy_file(source, &out_dir.join(dest)).err())
             .collect();
         let jobs = self.jobs();
-        problems.extend(render::render_jobs(&self.data, &self.templates, &jobs, out_dir));
+        problems.extend(render::render_jobs(
+            &self.data,
+            &self.templates,
+            &jobs,
+            out_dir,
+        ));
         if problems.is_empty() {
             Ok((jobs.len(), copies.len()))
         } else {
@@ -133,11 +157,19 @@ impl Site {
     pub fn files_to_copy(&self) -> BTreeMap<String, PathBuf> {
         let mut files = BTreeMap::new();
         for dir in self.config.static_dirs() {
-            for entry in WalkDir::new(&dir).follow_links(true).into_iter().filter_map(Result::ok) {
-                if entry.file_type().is_file() && !is_ignored(&entry.file_name().to_string_lossy())
+            for entry in WalkDir::new(&dir)
+                .follow_links(true)
+                .into_iter()
+                .filter_map(Result::ok)
+            {
+                if entry.file_type().is_file()
+                    && !is_ignored(&entry.file_name().to_string_lossy())
                     && let Ok(rel) = entry.path().strip_prefix(&dir)
                 {
-                    files.insert(rel.to_string_lossy().replace('\\', "/"), entry.path().to_path_buf());
+                    files.insert(
+                        rel.to_string_lossy().replace('\\', "/"),
+                        entry.path().to_path_buf(),
+                    );
                 }
             }
         }
@@ -148,12 +180,18 @@ impl Site {
         }
         for section in &self.library.sections {
             for asset in &section.assets {
-                files.insert(format!("{}{}", local(&section.path), asset.name), asset.source.clone());
+                files.insert(
+                    format!("{}{}", local(&section.path), asset.name),
+                    asset.source.clone(),
+                );
             }
         }
         for page in &self.library.pages {
             for asset in &page.assets {
-                files.insert(format!("{}{}", local(&page.path), asset.name), asset.source.clone());
+                files.insert(
+                    format!("{}{}", local(&page.path), asset.name),
+                    asset.source.clone(),
+                );
             }
         }
         files
@@ -166,11 +204,23 @@ pub fn build(options: &BuildOptions) -> Result<BuildReport, Vec<Diagnostic>> {
     let (site, warnings) = Site::load(options)?;
     let output = options.output_dir();
     let staging = Staging::create(&output).map_err(|e| {
-        vec![Diagnostic::error(Location::file(&output), Problem::Io { action: "prepare the output folder", detail: io_detail(&e, &output) })]
+        vec![Diagnostic::error(
+            Location::file(&output),
+            Problem::Io {
+                action: "prepare the output folder",
+                detail: io_detail(&e, &output),
+            },
+        )]
     })?;
     let (jobs, files) = site.write(staging.path())?;
     staging.commit().map_err(|e| {
-        vec![Diagnostic::error(Location::file(&output), Problem::Io { action: "replace the output folder", detail: io_detail(&e, &output) })]
+        vec![Diagnostic::error(
+            Location::file(&output),
+            Problem::Io {
+                action: "replace the output folder",
+                detail: io_detail(&e, &output),
+            },
+        )]
     })?;
     let pages = site.library.pages.len();
     let sections = site.library.sections.len();
@@ -186,7 +236,13 @@ pub fn build(options: &BuildOptions) -> Result<BuildReport, Vec<Diagnostic>> {
 
 fn copy_file(source: &Path, dest: &Path) -> Result<(), Diagnostic> {
     let io_error = |e: std::io::Error| {
-        Diagnostic::error(Location::file(source), Problem::Io { action: "copy this file", detail: io_detail(&e, dest) })
+        Diagnostic::error(
+            Location::file(source),
+            Problem::Io {
+                action: "copy this file",
+                detail: io_detail(&e, dest),
+            },
+        )
     };
     if let Some(dir) = dest.parent() {
         std::fs::create_dir_all(dir).map_err(io_error)?;

@@ -65,7 +65,8 @@ fn is_han(c: char) -> bool {
 /// Whether `s` is already a slug: what users may write in `slug` and `{#id}`.
 pub fn is_valid_slug_component(s: &str) -> bool {
     !s.is_empty()
-        && s.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
         && !s.starts_with('.')
 }
 
@@ -76,14 +77,20 @@ mod tests {
     #[test]
     fn chinese_becomes_pinyin() {
         assert_eq!(slugify("一、主要工作"), "yi-zhu-yao-gong-zuo");
-        assert_eq!(slugify("2023年度法治政府建设报告"), "2023-nian-du-fa-zhi-zheng-fu-jian-she-bao-gao");
+        assert_eq!(
+            slugify("2023年度法治政府建设报告"),
+            "2023-nian-du-fa-zhi-zheng-fu-jian-she-bao-gao"
+        );
     }
 
     #[test]
     fn ascii_is_lowercased_and_punctuation_collapsed() {
         assert_eq!(slugify("Hello,  World!"), "hello-world");
         assert_eq!(slugify("ＡＢＣ１２３"), "abc123");
-        assert_eq!(slugify("（一）坚持党的领导"), "yi-jian-chi-dang-de-ling-dao");
+        assert_eq!(
+            slugify("（一）坚持党的领导"),
+            "yi-jian-chi-dang-de-ling-dao"
+        );
     }
 
     #[test]

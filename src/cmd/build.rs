@@ -31,7 +31,11 @@ pub fn run(args: Args) -> ExitCode {
     let options = BuildOptions {
         output: args.output,
         base_url: args.base_url,
-        load: LoadOptions { drafts: args.drafts, future: args.future, ..LoadOptions::default() },
+        load: LoadOptions {
+            drafts: args.drafts,
+            future: args.future,
+            ..LoadOptions::default()
+        },
         root: args.root,
     };
     let output = options.output_dir();

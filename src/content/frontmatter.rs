@@ -40,25 +40,35 @@ pub fn split<'a>(file: &'a Path, text: &'a str) -> Result<Split<'a>, Diagnostic>
             return Err(Diagnostic::error(Location::file(file), Problem::EmptyFile));
         }
         _ => {
-            return Err(Diagnostic::error(Location::in_text(file, text, 1, 1), Problem::MissingFrontMatter));
+            return Err(Diagnostic::error(
+                Location::in_text(file, text, 1, 1),
+                Problem::MissingFrontMatter,
+            ));
         }
     };
     let mut offset = first_line_end;
-    let mut lines = 1;
-    for line in text[first_line_end..].split_inclusive('\n') {
-        lines += 1;
+    for (lines, line) in (2..).zip(text[first_line_end..].split_inclusive('\n')) {
         if line.trim_end() == delimiter {
             let data = &text[first_line_end..offset];
             let body_start = offset + line.len();
             return Ok(Split {
-                document: Document { file, file_text: text, data_offset: first_line_end, data, format },
+                document: Document {
+                    file,
+                    file_text: text,
+                    data_offset: first_line_end,
+                    data,
+                    format,
+                },
                 body: &text[body_start..],
                 body_line_offset: lines,
             });
         }
         offset += line.len();
     }
-    Err(Diagnostic::error(Location::in_text(file, text, 1, 1), Problem::UnclosedFrontMatter { delimiter }))
+    Err(Diagnostic::error(
+        Location::in_text(file, text, 1, 1),
+        Problem::UnclosedFrontMatter { delimiter },
+    ))
 }
 
 /// What a page's front matter may say. Taxonomy keys are taken out before this is read.
@@ -274,7 +284,11 @@ pub fn page_meta(doc: &Document, config: &Config) -> Result<PageMeta, Vec<Diagno
     if raw.title.trim().is_empty() {
         problems.push(Diagnostic::error(
             doc.location_of_key(&["title"]),
-            Problem::InvalidValue { field: "title".into(), detail: "the title is empty".into(), expected: "the page's title".into() },
+            Problem::InvalidValue {
+                field: "title".into(),
+                detail: "the title is empty".into(),
+                expected: "the page's title".into(),
+            },
         ));
     }
     let mut date = |field: &str, value: Option<String>| -> Option<Date> {
@@ -283,7 +297,10 @@ pub fn page_meta(doc: &Document, config: &Config) -> Result<PageMeta, Vec<Diagno
         if parsed.is_none() {
             problems.push(Diagnostic::error(
                 doc.location_of_key(&[field]),
-                Problem::InvalidDate { field: field.to_string(), value },
+                Problem::InvalidDate {
+                    field: field.to_string(),
+                    value,
+                },
             ));
         }
         parsed
@@ -299,12 +316,21 @@ pub fn page_meta(doc: &Document, config: &Config) -> Result<PageMeta, Vec<Diagno
                 doc.location_of_key(&["video", "duration"]),
                 Problem::InvalidValue {
                     field: "video.duration".into(),
-                    detail: format!("`{}` is not a running time", v.duration.clone().unwrap_or_default()),
+                    detail: format!(
+                        "`{}` is not a running time",
+                        v.duration.clone().unwrap_or_default()
+                    ),
                     expected: "MM:SS or HH:MM:SS, e.g. \"03:25\"".into(),
                 },
             ));
         }
-        Video { file: v.file, poster: v.poster, captions: v.captions, duration: v.duration, duration_seconds }
+        Video {
+            file: v.file,
+            poster: v.poster,
+            captions: v.captions,
+            duration: v.duration,
+            duration_seconds,
+        }
     });
     if let Some(slug) = &raw.slug
         && !crate::slug::is_valid_slug_component(slug)
@@ -314,7 +340,8 @@ pub fn page_meta(doc: &Document, config: &Config) -> Result<PageMeta, Vec<Diagno
             Problem::InvalidValue {
                 field: "slug".into(),
                 detail: format!("`{slug}` is not usable as one URL component"),
-                expected: "ASCII letters, digits, `-`, `_` or `.`, e.g. \"2023-annual-report\"".into(),
+                expected: "ASCII letters, digits, `-`, `_` or `.`, e.g. \"2023-annual-report\""
+                    .into(),
             },
         ));
     }
@@ -378,7 +405,11 @@ fn string_list(value: Value) -> Option<Vec<String>> {
 
 /// `MM:SS` or `HH:MM:SS` to seconds.
 fn parse_duration(text: &str) -> Option<u64> {
-    let parts: Vec<u64> = text.trim().split(':').map(|p| p.parse().ok()).collect::<Option<_>>()?;
+    let parts: Vec<u64> = text
+        .trim()
+        .split(':')
+        .map(|p| p.parse().ok())
+        .collect::<Option<_>>()?;
     match parts.as_slice() {
         [m, s] if *s < 60 => Some(m * 60 + s),
         [h, m, s] if *m < 60 && *s < 60 => Some(h * 3600 + m * 60 + s),
@@ -407,10 +438,14 @@ mod tests {
 
     #[test]
     fn toml_and_yaml_front_matter_both_work() {
-        let toml = meta("+++\ntitle = \"报告\"\ndate = 2024-03-28\ndepartment = \"司法局\"\n+++\n正文\n").unwrap();
+        let toml =
+            meta("+++\ntitle = \"报告\"\ndate = 2024-03-28\ndepartment = \"司法局\"\n+++\n正文\n")
+                .unwrap();
         assert_eq!(toml.title, "报告");
         assert_eq!(toml.taxonomies["department"], vec!["司法局"]);
-        let yaml = meta("---\ntitle: 报告\ndate: 2024-03-28 15:46\ntags: [a, b]\nvalidity: 废止\n---\n").unwrap();
+        let yaml =
+            meta("---\ntitle: 报告\ndate: 2024-03-28 15:46\ntags: [a, b]\nvalidity: 废止\n---\n")
+                .unwrap();
         assert!(yaml.date.unwrap().has_time);
         assert_eq!(yaml.taxonomies["tags"], vec!["a", "b"]);
         assert_eq!(yaml.disclosure.validity, Some(Validity::Repealed));
@@ -428,22 +463,47 @@ mod tests {
     fn all_problems_of_a_file_are_reported_at_their_lines() {
         let errors = meta("+++\ntitel = \"报告\"\ndate = \"昨天\"\n+++\n").unwrap_err();
         let text: Vec<String> = errors.iter().map(|d| d.to_string()).collect();
-        assert!(text.iter().any(|t| t.contains("unknown field `titel`") && t.contains("content/a.md:2:1")), "{text:?}");
-        assert!(text.iter().any(|t| t.contains("missing required field `title`")), "{text:?}");
+        assert!(
+            text.iter()
+                .any(|t| t.contains("unknown field `titel`") && t.contains("content/a.md:2:1")),
+            "{text:?}"
+        );
+        assert!(
+            text.iter()
+                .any(|t| t.contains("missing required field `title`")),
+            "{text:?}"
+        );
     }
 
     #[test]
     fn bad_dates_and_durations_are_errors_with_lines() {
         let errors = meta("+++\ntitle = \"a\"\ndate = \"2024-02-30\"\n[video]\nfile = \"a.mp4\"\nduration = \"3分\"\n+++\n").unwrap_err();
         let text: Vec<String> = errors.iter().map(|d| d.to_string()).collect();
-        assert!(text.iter().any(|t| t.contains("content/a.md:3:1") && t.contains("2024-02-30")), "{text:?}");
-        assert!(text.iter().any(|t| t.contains("content/a.md:6:1") && t.contains("video.duration")), "{text:?}");
+        assert!(
+            text.iter()
+                .any(|t| t.contains("content/a.md:3:1") && t.contains("2024-02-30")),
+            "{text:?}"
+        );
+        assert!(
+            text.iter()
+                .any(|t| t.contains("content/a.md:6:1") && t.contains("video.duration")),
+            "{text:?}"
+        );
     }
 
     #[test]
     fn unclosed_and_missing_front_matter() {
-        assert!(matches!(meta("+++\ntitle = \"a\"\n").unwrap_err()[0].problem, Problem::UnclosedFrontMatter { .. }));
-        assert!(matches!(meta("# 标题\n").unwrap_err()[0].problem, Problem::MissingFrontMatter));
-        assert!(matches!(meta("  \n").unwrap_err()[0].problem, Problem::EmptyFile));
+        assert!(matches!(
+            *meta("+++\ntitle = \"a\"\n").unwrap_err()[0].problem,
+            Problem::UnclosedFrontMatter { .. }
+        ));
+        assert!(matches!(
+            *meta("# 标题\n").unwrap_err()[0].problem,
+            Problem::MissingFrontMatter
+        ));
+        assert!(matches!(
+            *meta("  \n").unwrap_err()[0].problem,
+            Problem::EmptyFile
+        ));
     }
 }

@@ -35,7 +35,11 @@ pub struct LoadOptions {
 
 impl Default for LoadOptions {
     fn default() -> Self {
-        LoadOptions { drafts: false, future: false, now: Timestamp::now() }
+        LoadOptions {
+            drafts: false,
+            future: false,
+            now: Timestamp::now(),
+        }
     }
 }
 
@@ -59,17 +63,25 @@ pub fn load(config: &Config, options: &LoadOptions) -> (Library, Diagnostics) {
     let content_dir = config.content_dir();
     let files = walk(config, &content_dir, &mut diagnostics);
 
-    let bundle_dirs: HashSet<&str> =
-        files.iter().filter(|f| file_name(&f.rel) == "index.md").map(|f| parent_dir(&f.rel)).collect();
-    let section_dirs: HashSet<&str> =
-        files.iter().filter(|f| file_name(&f.rel) == "_index.md").map(|f| parent_dir(&f.rel)).collect();
+    let bundle_dirs: HashSet<&str> = files
+        .iter()
+        .filter(|f| file_name(&f.rel) == "index.md")
+        .map(|f| parent_dir(&f.rel))
+        .collect();
+    let section_dirs: HashSet<&str> = files
+        .iter()
+        .filter(|f| file_name(&f.rel) == "_index.md")
+        .map(|f| parent_dir(&f.rel))
+        .collect();
 
     for dir in bundle_dirs.intersection(&section_dirs) {
         diagnostics.push(Diagnostic::error(
             Location::file(shown(config, &content_dir.join(dir).join("index.md"))),
             Problem::InvalidValue {
                 field: "index.md".into(),
-                detail: format!("the folder content/{dir} has both index.md (a page) and _index.md (a section)"),
+                detail: format!(
+                    "the folder content/{dir} has both index.md (a page) and _index.md (a section)"
+                ),
                 expected: "one of the two".into(),
             },
         ));
@@ -82,7 +94,9 @@ pub fn load(config: &Config, options: &LoadOptions) -> (Library, Diagnostics) {
         let owner = ancestors(parent_dir(&file.rel)).find(|d| bundle_dirs.contains(d));
         let name = file_name(&file.rel);
         match owner {
-            Some(bundle) if name == "index.md" && parent_dir(&file.rel) == bundle => markdown_files.push(file),
+            Some(bundle) if name == "index.md" && parent_dir(&file.rel) == bundle => {
+                markdown_files.push(file)
+            }
             Some(bundle) => {
                 if !name.ends_with(".md") {
                     let asset_name = file.rel[bundle.len()..].trim_start_matches('/').to_string();
@@ -120,35 +134,65 @@ pub fn load(config: &Config, options: &LoadOptions) -> (Library, Diagnostics) {
     if sections.first().is_none_or(|s| !s.dir.is_empty()) {
         sections.insert(0, implicit_home(config));
     }
-    let section_of_dir: HashMap<String, usize> =
-        sections.iter().enumerate().map(|(i, s)| (s.dir.clone(), i)).collect();
+    let section_of_dir: HashMap<String, usize> = sections
+        .iter()
+        .enumerate()
+        .map(|(i, s)| (s.dir.clone(), i))
+        .collect();
     for (id, section) in sections.iter_mut().enumerate().skip(1) {
-        section.parent = ancestors(parent_dir(&section.dir)).find_map(|d| section_of_dir.get(d).copied());
+        section.parent =
+            ancestors(parent_dir(&section.dir)).find_map(|d| section_of_dir.get(d).copied());
         debug_assert!(section.parent.is_some_and(|p| p != id));
     }
     for (id, section) in sections.iter_mut().enumerate() {
         section.assets = loose_files
             .iter()
             .filter(|f| parent_dir(&f.rel) == section.dir)
-            .map(|f| Asset { name: file_name(&f.rel).to_string(), source: f.abs.clone(), size: f.size })
+            .map(|f| Asset {
+                name: file_name(&f.rel).to_string(),
+                source: f.abs.clone(),
+                size: f.size,
+            })
             .collect();
-        library.by_source.insert(section.source.clone(), Target::Section(id));
+        library
+            .by_source
+            .insert(section.source.clone(), Target::Section(id));
     }
 
     pages.sort_by(|a, b| a.source.cmp(&b.source));
     for mut page in pages {
         if page.meta.draft && !options.drafts {
-            library.unpublished.insert(page.source.clone(), "a draft (build with --drafts to include it)");
+            library.unpublished.insert(
+                page.source.clone(),
+                "a draft (build with --drafts to include it)",
+            );
             continue;
         }
-        if page.meta.date.as_ref().is_some_and(|d| d.timestamp > options.now) && !options.future {
-            library.unpublished.insert(page.source.clone(), "scheduled for a future date (build with --future to include it)");
+        if page
+            .meta
+            .date
+            .as_ref()
+            .is_some_and(|d| d.timestamp > options.now)
+            && !options.future
+        {
+            library.unpublished.insert(
+                page.source.clone(),
+                "scheduled for a future date (build with --future to include it)",
+            );
             continue;
         }
-        page.expired = page.meta.expires.as_ref().is_some_and(|e| e.timestamp <= options.now);
+        page.expired = page
+            .meta
+            .expires
+            .as_ref()
+            .is_some_and(|e| e.timestamp <= options.now);
         // The folder the page sits in: a bundle's folder is the page itself, so look one up.
         let own_dir = parent_dir(&page.source);
-        let page_dir = if page.is_bundle { parent_dir(own_dir) } else { own_dir };
+        let page_dir = if page.is_bundle {
+            parent_dir(own_dir)
+        } else {
+            own_dir
+        };
         let (section_dir, section_id) = ancestors(page_dir)
             .find_map(|d| section_of_dir.get(d).map(|id| (d, *id)))
             .unwrap_or(("", Library::HOME));
@@ -166,19 +210,28 @@ pub fn load(config: &Config, options: &LoadOptions) -> (Library, Diagnostics) {
             check_video_assets(config, &page, &mut diagnostics);
         }
         let id = library.pages.len();
-        library.by_source.insert(page.source.clone(), Target::Page(id));
+        library
+            .by_source
+            .insert(page.source.clone(), Target::Page(id));
         library.pages.push(page);
     }
     library.sections = sections;
     library.static_files = loose_files
         .iter()
-        .map(|f| StaticFile { source: f.abs.clone(), output: slugged_dir_path(&f.rel) })
+        .map(|f| StaticFile {
+            source: f.abs.clone(),
+            output: slugged_dir_path(&f.rel),
+        })
         .collect();
     (library, diagnostics)
 }
 
 /// Loads one Markdown file; also used by the preview server when a single file changes.
-fn load_markdown(config: &Config, md_options: &comrak::Options, file: &Found) -> Result<Loaded, Vec<Diagnostic>> {
+fn load_markdown(
+    config: &Config,
+    md_options: &comrak::Options,
+    file: &Found,
+) -> Result<Loaded, Vec<Diagnostic>> {
     let shown_path = shown(config, &file.abs);
     let text = read_text(&file.abs, &shown_path, file.size)?;
     let split = frontmatter::split(&shown_path, &text).map_err(|d| vec![d])?;
@@ -188,7 +241,12 @@ fn load_markdown(config: &Config, md_options: &comrak::Options, file: &Found) ->
         .iter()
         .map(|p| {
             Diagnostic::error(
-                Location::in_text(&shown_path, &text, p.line + split.body_line_offset, p.column),
+                Location::in_text(
+                    &shown_path,
+                    &text,
+                    p.line + split.body_line_offset,
+                    p.column,
+                ),
                 p.problem.clone(),
             )
         })
@@ -236,7 +294,9 @@ fn load_markdown(config: &Config, md_options: &comrak::Options, file: &Found) ->
     };
     let slug = meta.slug.clone().unwrap_or_else(|| slugify(stem));
     let summary_html = meta.summary.as_deref().map(|summary| {
-        markdown::render(summary, md_options, config.markdown.raw_html).content.to_string()
+        markdown::render(summary, md_options, config.markdown.raw_html)
+            .content
+            .to_string()
     });
     Ok(Loaded::Page(Box::new(Page {
         source: file.rel.clone(),
@@ -261,18 +321,33 @@ fn read_text(path: &Path, shown_path: &Path, size: u64) -> Result<String, Vec<Di
     if size > MAX_MARKDOWN_BYTES {
         return Err(vec![Diagnostic::error(
             Location::file(shown_path),
-            Problem::TooLarge { bytes: size, limit: MAX_MARKDOWN_BYTES },
+            Problem::TooLarge {
+                bytes: size,
+                limit: MAX_MARKDOWN_BYTES,
+            },
         )]);
     }
     let bytes = std::fs::read(path).map_err(|e| {
-        vec![Diagnostic::error(Location::file(shown_path), Problem::Io { action: "read this file", detail: io_detail(&e, path) })]
+        vec![Diagnostic::error(
+            Location::file(shown_path),
+            Problem::Io {
+                action: "read this file",
+                detail: io_detail(&e, path),
+            },
+        )]
     })?;
-    let bytes = bytes.strip_prefix("\u{feff}".as_bytes()).map(<[u8]>::to_vec).unwrap_or(bytes);
+    let bytes = bytes
+        .strip_prefix("\u{feff}".as_bytes())
+        .map(<[u8]>::to_vec)
+        .unwrap_or(bytes);
     String::from_utf8(bytes).map_err(|e| {
         let valid_up_to = e.utf8_error().valid_up_to();
         let text = String::from_utf8_lossy(e.as_bytes());
         let location = Location::at_offset(shown_path, &text, valid_up_to);
-        vec![Diagnostic::error(location, Problem::NotUtf8 { valid_up_to })]
+        vec![Diagnostic::error(
+            location,
+            Problem::NotUtf8 { valid_up_to },
+        )]
     })
 }
 
@@ -282,7 +357,10 @@ fn walk(config: &Config, content_dir: &Path, diagnostics: &mut Diagnostics) -> V
     if !content_dir.is_dir() {
         diagnostics.push(Diagnostic::error(
             Location::file("content"),
-            Problem::Io { action: "find the content folder", detail: format!("{} is not a folder", content_dir.display()) },
+            Problem::Io {
+                action: "find the content folder",
+                detail: format!("{} is not a folder", content_dir.display()),
+            },
         ));
         return files;
     }
@@ -295,11 +373,17 @@ fn walk(config: &Config, content_dir: &Path, diagnostics: &mut Diagnostics) -> V
         let entry = match entry {
             Ok(entry) => entry,
             Err(error) => {
-                let path = error.path().map(|p| shown(config, p)).unwrap_or_else(|| PathBuf::from("content"));
+                let path = error
+                    .path()
+                    .map(|p| shown(config, p))
+                    .unwrap_or_else(|| PathBuf::from("content"));
                 let problem = if error.loop_ancestor().is_some() {
                     Problem::SymlinkLoop
                 } else {
-                    Problem::Io { action: "read this path", detail: error.to_string() }
+                    Problem::Io {
+                        action: "read this path",
+                        detail: error.to_string(),
+                    }
                 };
                 diagnostics.push(Diagnostic::error(Location::file(path), problem));
                 continue;
@@ -308,16 +392,25 @@ fn walk(config: &Config, content_dir: &Path, diagnostics: &mut Diagnostics) -> V
         if !entry.file_type().is_file() {
             continue;
         }
-        let Ok(relative) = entry.path().strip_prefix(content_dir) else { continue };
+        let Ok(relative) = entry.path().strip_prefix(content_dir) else {
+            continue;
+        };
         let Some(rel) = relative.to_str() else {
             diagnostics.push(Diagnostic::error(
                 Location::file(shown(config, entry.path())),
-                Problem::Io { action: "use this file name", detail: "the name is not valid UTF-8".into() },
+                Problem::Io {
+                    action: "use this file name",
+                    detail: "the name is not valid UTF-8".into(),
+                },
             ));
             continue;
         };
         let size = entry.metadata().map(|m| m.len()).unwrap_or(0);
-        files.push(Found { rel: rel.replace('\\', "/"), abs: entry.path().to_path_buf(), size });
+        files.push(Found {
+            rel: rel.replace('\\', "/"),
+            abs: entry.path().to_path_buf(),
+            size,
+        });
     }
     files
 }
@@ -327,15 +420,23 @@ pub fn is_ignored(name: &str) -> bool {
     name.starts_with('.')
         || name.ends_with('~')
         || (name.starts_with('#') && name.ends_with('#'))
-        || [".swp", ".swo", ".swx", ".tmp", ".bak", ".crdownload"].iter().any(|ext| name.ends_with(ext))
+        || [".swp", ".swo", ".swx", ".tmp", ".bak", ".crdownload"]
+            .iter()
+            .any(|ext| name.ends_with(ext))
         || name == "4913" // vim's write-permission probe
 }
 
 fn check_video_assets(config: &Config, page: &Page, diagnostics: &mut Diagnostics) {
-    let Some(video) = &page.meta.video else { return };
+    let Some(video) = &page.meta.video else {
+        return;
+    };
     let shown_path = shown(config, &page.file);
     let has = |name: &str| page.assets.iter().any(|a| a.name == name);
-    let named = [("video.file", Some(&video.file)), ("video.poster", video.poster.as_ref()), ("video.captions", video.captions.as_ref())];
+    let named = [
+        ("video.file", Some(&video.file)),
+        ("video.poster", video.poster.as_ref()),
+        ("video.captions", video.captions.as_ref()),
+    ];
     for (field, name) in named {
         if let Some(name) = name
             && !has(name)
@@ -343,14 +444,25 @@ fn check_video_assets(config: &Config, page: &Page, diagnostics: &mut Diagnostic
             // The file parsed a moment ago; read it again only to point at the line.
             let text = std::fs::read_to_string(&page.file).unwrap_or_default();
             let location = match frontmatter::split(&shown_path, &text) {
-                Ok(split) => split.document.location_of_key(&["video", field.trim_start_matches("video.")]),
+                Ok(split) => split
+                    .document
+                    .location_of_key(&["video", field.trim_start_matches("video.")]),
                 Err(_) => Location::file(&shown_path),
             };
-            diagnostics.push(Diagnostic::error(location, Problem::MissingAsset { field, name: name.clone() }));
+            diagnostics.push(Diagnostic::error(
+                location,
+                Problem::MissingAsset {
+                    field,
+                    name: name.clone(),
+                },
+            ));
         }
     }
     if video.captions.is_none() {
-        diagnostics.push(Diagnostic::warning(Location::file(shown_path), Problem::VideoWithoutCaptions));
+        diagnostics.push(Diagnostic::warning(
+            Location::file(shown_path),
+            Problem::VideoWithoutCaptions,
+        ));
     }
 }
 
@@ -398,7 +510,11 @@ fn ancestors(dir: &str) -> impl Iterator<Item = &str> {
     let mut next = Some(dir);
     std::iter::from_fn(move || {
         let current = next?;
-        next = if current.is_empty() { None } else { Some(parent_dir(current)) };
+        next = if current.is_empty() {
+            None
+        } else {
+            Some(parent_dir(current))
+        };
         Some(current)
     })
 }
@@ -406,7 +522,11 @@ fn ancestors(dir: &str) -> impl Iterator<Item = &str> {
 /// Output path of a loose file: its folders slugified as pages' are, its own name kept.
 fn slugged_dir_path(rel: &str) -> String {
     let dir = parent_dir(rel);
-    let mut out: Vec<String> = dir.split('/').filter(|c| !c.is_empty()).map(slugify).collect();
+    let mut out: Vec<String> = dir
+        .split('/')
+        .filter(|c| !c.is_empty())
+        .map(slugify)
+        .collect();
     out.push(file_name(rel).to_string());
     out.join("/")
 }
@@ -423,7 +543,14 @@ mod tests {
 
     #[test]
     fn editor_leftovers_are_ignored() {
-        for name in [".a.md.swp", "a.md~", "#a.md#", ".DS_Store", "4913", "a.md.tmp"] {
+        for name in [
+            ".a.md.swp",
+            "a.md~",
+            "#a.md#",
+            ".DS_Store",
+            "4913",
+            "a.md.tmp",
+        ] {
             assert!(is_ignored(name), "{name}");
         }
         assert!(!is_ignored("a.md"));

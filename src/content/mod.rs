@@ -175,7 +175,11 @@ impl Library {
         let dir = source.trim_end_matches('/');
         [format!("{dir}/index.md"), format!("{dir}/_index.md")]
             .iter()
-            .find_map(|candidate| self.by_source.get(candidate.trim_start_matches('/')).copied())
+            .find_map(|candidate| {
+                self.by_source
+                    .get(candidate.trim_start_matches('/'))
+                    .copied()
+            })
     }
 
     /// The URL path of a target.

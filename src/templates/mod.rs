@@ -51,15 +51,21 @@ impl Templates {
                     Err(e) => {
                         problems.push(Diagnostic::error(
                             Location::file(e.path().map(|p| shown(config, p)).unwrap_or_default()),
-                            Problem::Io { action: "read templates", detail: e.to_string() },
+                            Problem::Io {
+                                action: "read templates",
+                                detail: e.to_string(),
+                            },
                         ));
                         continue;
                     }
                 };
-                if !entry.file_type().is_file() || is_ignored(&entry.file_name().to_string_lossy()) {
+                if !entry.file_type().is_file() || is_ignored(&entry.file_name().to_string_lossy())
+                {
                     continue;
                 }
-                let Ok(rel) = entry.path().strip_prefix(dir) else { continue };
+                let Ok(rel) = entry.path().strip_prefix(dir) else {
+                    continue;
+                };
                 let name = rel.to_string_lossy().replace('\\', "/");
                 let shown_path = shown(config, entry.path());
                 match std::fs::read_to_string(entry.path()) {
@@ -68,7 +74,10 @@ impl Templates {
                     }
                     Err(e) => problems.push(Diagnostic::error(
                         Location::file(&shown_path),
-                        Problem::Io { action: "read this template", detail: e.to_string() },
+                        Problem::Io {
+                            action: "read this template",
+                            detail: e.to_string(),
+                        },
                     )),
                 }
             }
@@ -81,7 +90,11 @@ impl Templates {
                 problems.push(template_diagnostic(&sources, &error, None));
             }
         }
-        if problems.is_empty() { Ok(Templates { env, sources }) } else { Err(problems) }
+        if problems.is_empty() {
+            Ok(Templates { env, sources })
+        } else {
+            Err(problems)
+        }
     }
 
     /// Whether a template of that name exists.
@@ -96,15 +109,28 @@ impl Templates {
 
     /// Renders `name` with `context`; `what` names the page being rendered, for messages.
     pub fn render(&self, name: &str, context: Value, what: &str) -> Result<String, Diagnostic> {
-        let template = self.env.get_template(name).map_err(|e| template_diagnostic(&self.sources, &e, Some(what)))?;
-        template.render(context).map_err(|e| template_diagnostic(&self.sources, &e, Some(what)))
+        let template = self
+            .env
+            .get_template(name)
+            .map_err(|e| template_diagnostic(&self.sources, &e, Some(what)))?;
+        template
+            .render(context)
+            .map_err(|e| template_diagnostic(&self.sources, &e, Some(what)))
     }
 }
 
 /// Escapes only what HTML needs (`& < > " '`), leaving URLs such as `/reports/` readable in
 /// the output; minijinja's default also escapes `/`.
-fn minimal_escape_formatter(out: &mut minijinja::Output, state: &mut minijinja::State, value: &Value) -> Result<(), Error> {
-    if *state.auto_escape() != minijinja::AutoEscape::Html || value.is_safe() || value.is_none() || value.is_undefined() {
+fn minimal_escape_formatter(
+    out: &mut minijinja::Output,
+    state: &mut minijinja::State,
+    value: &Value,
+) -> Result<(), Error> {
+    if *state.auto_escape() != minijinja::AutoEscape::Html
+        || value.is_safe()
+        || value.is_none()
+        || value.is_undefined()
+    {
         return minijinja::escape_formatter(out, state, value);
     }
     let text = match value.as_str() {
@@ -129,17 +155,26 @@ fn minimal_escape_formatter(out: &mut minijinja::Output, state: &mut minijinja::
 }
 
 /// Points a minijinja error at its template file, line and column.
-fn template_diagnostic(sources: &HashMap<String, (PathBuf, Arc<str>)>, error: &Error, what: Option<&str>) -> Diagnostic {
+fn template_diagnostic(
+    sources: &HashMap<String, (PathBuf, Arc<str>)>,
+    error: &Error,
+    what: Option<&str>,
+) -> Diagnostic {
     // The innermost error names the template where things went wrong (an include, a macro…).
     let mut innermost: &Error = error;
-    while let Some(source) = std::error::Error::source(innermost).and_then(|s| s.downcast_ref::<Error>()) {
+    while let Some(source) =
+        std::error::Error::source(innermost).and_then(|s| s.downcast_ref::<Error>())
+    {
         innermost = source;
     }
     let detail = match innermost.detail() {
         Some(detail) => format!("{}: {detail}", innermost.kind()),
         None => innermost.kind().to_string(),
     };
-    let problem = Problem::Template { detail, while_rendering: what.map(str::to_string) };
+    let problem = Problem::Template {
+        detail,
+        while_rendering: what.map(str::to_string),
+    };
     let location = match innermost.name().and_then(|n| sources.get(n)) {
         Some((path, source)) => match (innermost.range(), innermost.line()) {
             (Some(range), _) => Location::at_offset(path, source, range.start),
@@ -153,46 +188,85 @@ fn template_diagnostic(sources: &HashMap<String, (PathBuf, Arc<str>)>, error: &E
 
 fn register_filters(env: &mut Environment<'static>, site: &Arc<SiteData>) {
     let tz = site.config.tz.clone();
-    env.add_filter("date", move |value: Value, kwargs: Kwargs| -> Result<String, Error> {
-        let format: Option<String> = kwargs.get("format")?;
-        kwargs.assert_all_used()?;
-        let text = value.as_str().ok_or_else(|| Error::new(ErrorKind::InvalidOperation, "date expects a date string"))?;
-        let date = crate::dates::Date::parse(text, &tz)
-            .ok_or_else(|| Error::new(ErrorKind::InvalidOperation, format!("`{text}` is not a date")))?;
-        let format = format.as_deref().unwrap_or("%Y-%m-%d");
-        let zoned = date.zoned(&tz);
-        let mut out = String::new();
-        std::fmt::Write::write_fmt(&mut out, format_args!("{}", zoned.strftime(format)))
-            .map_err(|_| Error::new(ErrorKind::InvalidOperation, format!("bad date format `{format}`")))?;
-        Ok(out)
-    });
+    env.add_filter(
+        "date",
+        move |value: Value, kwargs: Kwargs| -> Result<String, Error> {
+            let format: Option<String> = kwargs.get("format")?;
+            kwargs.assert_all_used()?;
+            let text = value.as_str().ok_or_else(|| {
+                Error::new(ErrorKind::InvalidOperation, "date expects a date string")
+            })?;
+            let date = crate::dates::Date::parse(text, &tz).ok_or_else(|| {
+                Error::new(
+                    ErrorKind::InvalidOperation,
+                    format!("`{text}` is not a date"),
+                )
+            })?;
+            let format = format.as_deref().unwrap_or("%Y-%m-%d");
+            let zoned = date.zoned(&tz);
+            let mut out = String::new();
+            std::fmt::Write::write_fmt(&mut out, format_args!("{}", zoned.strftime(format)))
+                .map_err(|_| {
+                    Error::new(
+                        ErrorKind::InvalidOperation,
+                        format!("bad date format `{format}`"),
+                    )
+                })?;
+            Ok(out)
+        },
+    );
     let md_config = site.config.markdown.clone();
-    env.add_filter("markdown", move |text: &str, kwargs: Kwargs| -> Result<Value, Error> {
-        let inline: Option<bool> = kwargs.get("inline")?;
-        kwargs.assert_all_used()?;
-        let options = crate::markdown::comrak_options(&md_config);
-        let html = crate::markdown::render(text, &options, md_config.raw_html).content.to_string();
-        let html = match inline {
-            Some(true) => html.trim().strip_prefix("<p>").and_then(|h| h.strip_suffix("</p>")).map(str::to_string).unwrap_or(html),
-            _ => html,
-        };
-        Ok(Value::from_safe_string(html))
-    });
+    env.add_filter(
+        "markdown",
+        move |text: &str, kwargs: Kwargs| -> Result<Value, Error> {
+            let inline: Option<bool> = kwargs.get("inline")?;
+            kwargs.assert_all_used()?;
+            let options = crate::markdown::comrak_options(&md_config);
+            let html = crate::markdown::render(text, &options, md_config.raw_html)
+                .content
+                .to_string();
+            let html = match inline {
+                Some(true) => html
+                    .trim()
+                    .strip_prefix("<p>")
+                    .and_then(|h| h.strip_suffix("</p>"))
+                    .map(str::to_string)
+                    .unwrap_or(html),
+                _ => html,
+            };
+            Ok(Value::from_safe_string(html))
+        },
+    );
     env.add_filter("slugify", |text: &str| slugify(text));
-    env.add_filter("filesizeformat", |bytes: Value, kwargs: Kwargs| -> Result<String, Error> {
-        let binary: Option<bool> = kwargs.get("binary")?;
-        kwargs.assert_all_used()?;
-        let bytes = f64::try_from(bytes).map_err(|_| Error::new(ErrorKind::InvalidOperation, "filesizeformat expects a number"))?;
-        Ok(file_size(bytes, binary.unwrap_or(false)))
-    });
+    env.add_filter(
+        "filesizeformat",
+        |bytes: Value, kwargs: Kwargs| -> Result<String, Error> {
+            let binary: Option<bool> = kwargs.get("binary")?;
+            kwargs.assert_all_used()?;
+            let bytes = f64::try_from(bytes).map_err(|_| {
+                Error::new(
+                    ErrorKind::InvalidOperation,
+                    "filesizeformat expects a number",
+                )
+            })?;
+            Ok(file_size(bytes, binary.unwrap_or(false)))
+        },
+    );
 }
 
 /// `1.2 MB`, as Jinja2's `filesizeformat`.
 pub fn file_size(bytes: f64, binary: bool) -> String {
-    let (base, units): (f64, [&str; 5]) =
-        if binary { (1024.0, ["Bytes", "KiB", "MiB", "GiB", "TiB"]) } else { (1000.0, ["Bytes", "kB", "MB", "GB", "TB"]) };
+    let (base, units): (f64, [&str; 5]) = if binary {
+        (1024.0, ["Bytes", "KiB", "MiB", "GiB", "TiB"])
+    } else {
+        (1000.0, ["Bytes", "kB", "MB", "GB", "TB"])
+    };
     if bytes < base {
-        return if bytes == 1.0 { "1 Byte".into() } else { format!("{bytes:.0} Bytes") };
+        return if bytes == 1.0 {
+            "1 Byte".into()
+        } else {
+            format!("{bytes:.0} Bytes")
+        };
     }
     let mut value = bytes;
     let mut unit = 0;
@@ -210,26 +284,40 @@ fn register_functions(env: &mut Environment<'static>, site: &Arc<SiteData>) {
         kwargs.assert_all_used()?;
         match s.library.lookup(path.trim_start_matches("@/")) {
             Some(crate::content::Target::Page(id)) => Ok(page_value(&s, id)),
-            _ => Err(Error::new(ErrorKind::InvalidOperation, format!("get_page: no page `{path}` in content/"))),
+            _ => Err(Error::new(
+                ErrorKind::InvalidOperation,
+                format!("get_page: no page `{path}` in content/"),
+            )),
         }
     });
     let s = site.clone();
-    env.add_function("get_section", move |kwargs: Kwargs| -> Result<Value, Error> {
-        let path: String = kwargs.get("path")?;
-        kwargs.assert_all_used()?;
-        match s.library.lookup(path.trim_start_matches("@/")) {
-            Some(crate::content::Target::Section(id)) => Ok(section_value(&s, id)),
-            _ => Err(Error::new(ErrorKind::InvalidOperation, format!("get_section: no section `{path}` in content/"))),
-        }
-    });
+    env.add_function(
+        "get_section",
+        move |kwargs: Kwargs| -> Result<Value, Error> {
+            let path: String = kwargs.get("path")?;
+            kwargs.assert_all_used()?;
+            match s.library.lookup(path.trim_start_matches("@/")) {
+                Some(crate::content::Target::Section(id)) => Ok(section_value(&s, id)),
+                _ => Err(Error::new(
+                    ErrorKind::InvalidOperation,
+                    format!("get_section: no section `{path}` in content/"),
+                )),
+            }
+        },
+    );
     let s = site.clone();
     env.add_function("get_url", move |kwargs: Kwargs| -> Result<String, Error> {
         let path: String = kwargs.get("path")?;
         kwargs.assert_all_used()?;
         if let Some(source) = path.strip_prefix("@/") {
-            let (source, anchor) = source.split_once('#').map_or((source, None), |(s, a)| (s, Some(a)));
+            let (source, anchor) = source
+                .split_once('#')
+                .map_or((source, None), |(s, a)| (s, Some(a)));
             let target = s.library.lookup(source).ok_or_else(|| {
-                Error::new(ErrorKind::InvalidOperation, format!("get_url: no page or section `{path}` in content/"))
+                Error::new(
+                    ErrorKind::InvalidOperation,
+                    format!("get_url: no page or section `{path}` in content/"),
+                )
             })?;
             let url = s.library.path_of(target).to_string();
             return Ok(match anchor {
@@ -237,33 +325,64 @@ fn register_functions(env: &mut Environment<'static>, site: &Arc<SiteData>) {
                 None => url,
             });
         }
-        Ok(format!("{}{}", s.config.base_path, path.trim_start_matches('/')))
+        Ok(format!(
+            "{}{}",
+            s.config.base_path,
+            path.trim_start_matches('/')
+        ))
     });
     let s = site.clone();
-    env.add_function("get_taxonomy", move |kwargs: Kwargs| -> Result<Value, Error> {
-        let kind: String = kwargs.get("kind")?;
-        kwargs.assert_all_used()?;
-        let index = s.library.taxonomies.iter().position(|t| t.name == kind).ok_or_else(|| {
-            Error::new(ErrorKind::InvalidOperation, format!("get_taxonomy: no taxonomy `{kind}` in site.toml"))
-        })?;
-        Ok(taxonomy_value(&s, index))
-    });
+    env.add_function(
+        "get_taxonomy",
+        move |kwargs: Kwargs| -> Result<Value, Error> {
+            let kind: String = kwargs.get("kind")?;
+            kwargs.assert_all_used()?;
+            let index = s
+                .library
+                .taxonomies
+                .iter()
+                .position(|t| t.name == kind)
+                .ok_or_else(|| {
+                    Error::new(
+                        ErrorKind::InvalidOperation,
+                        format!("get_taxonomy: no taxonomy `{kind}` in site.toml"),
+                    )
+                })?;
+            Ok(taxonomy_value(&s, index))
+        },
+    );
     let s = site.clone();
-    env.add_function("get_taxonomy_url", move |kwargs: Kwargs| -> Result<String, Error> {
-        let kind: String = kwargs.get("kind")?;
-        let name: String = kwargs.get("name")?;
-        kwargs.assert_all_used()?;
-        let taxonomy = s.library.taxonomies.iter().find(|t| t.name == kind).ok_or_else(|| {
-            Error::new(ErrorKind::InvalidOperation, format!("get_taxonomy_url: no taxonomy `{kind}`"))
-        })?;
-        let slug = slugify(&name);
-        taxonomy
-            .terms
-            .iter()
-            .find(|t| t.slug == slug)
-            .map(|t| t.path.clone())
-            .ok_or_else(|| Error::new(ErrorKind::InvalidOperation, format!("get_taxonomy_url: no term `{name}` in `{kind}`")))
-    });
+    env.add_function(
+        "get_taxonomy_url",
+        move |kwargs: Kwargs| -> Result<String, Error> {
+            let kind: String = kwargs.get("kind")?;
+            let name: String = kwargs.get("name")?;
+            kwargs.assert_all_used()?;
+            let taxonomy = s
+                .library
+                .taxonomies
+                .iter()
+                .find(|t| t.name == kind)
+                .ok_or_else(|| {
+                    Error::new(
+                        ErrorKind::InvalidOperation,
+                        format!("get_taxonomy_url: no taxonomy `{kind}`"),
+                    )
+                })?;
+            let slug = slugify(&name);
+            taxonomy
+                .terms
+                .iter()
+                .find(|t| t.slug == slug)
+                .map(|t| t.path.clone())
+                .ok_or_else(|| {
+                    Error::new(
+                        ErrorKind::InvalidOperation,
+                        format!("get_taxonomy_url: no term `{name}` in `{kind}`"),
+                    )
+                })
+        },
+    );
 }
 
 /// Shared by the render stage: the data templates see.

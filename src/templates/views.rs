@@ -28,33 +28,49 @@ impl SiteData {
     /// Bundles config and library for the views.
     pub fn new(config: Arc<Config>, library: Arc<Library>) -> SiteData {
         let config_value = Value::from(Serde(&*config));
-        SiteData { config, library, config_value }
+        SiteData {
+            config,
+            library,
+            config_value,
+        }
     }
 
     fn date(&self, date: &Option<crate::dates::Date>) -> Value {
-        date.as_ref().map_or(Value::from(()), |d| Value::from(d.rfc3339(&self.config.tz)))
+        date.as_ref()
+            .map_or(Value::from(()), |d| Value::from(d.rfc3339(&self.config.tz)))
     }
 }
 
 /// A page as templates see it.
 pub fn page_value(site: &Arc<SiteData>, id: PageId) -> Value {
-    Value::from_object(PageView { site: site.clone(), id })
+    Value::from_object(PageView {
+        site: site.clone(),
+        id,
+    })
 }
 
 /// A section as templates see it.
 pub fn section_value(site: &Arc<SiteData>, id: SectionId) -> Value {
-    Value::from_object(SectionView { site: site.clone(), id })
+    Value::from_object(SectionView {
+        site: site.clone(),
+        id,
+    })
 }
 
 /// A list of pages, built lazily.
 pub fn pages_value(site: &Arc<SiteData>, ids: Arc<[PageId]>) -> Value {
-    Value::from_object(PageList { site: site.clone(), ids })
+    Value::from_object(PageList {
+        site: site.clone(),
+        ids,
+    })
 }
 
 /// A taxonomy with its terms.
 pub fn taxonomy_value(site: &Arc<SiteData>, index: usize) -> Value {
     let taxonomy = &site.library.taxonomies[index];
-    let terms: Vec<Value> = (0..taxonomy.terms.len()).map(|t| term_value(site, index, t)).collect();
+    let terms: Vec<Value> = (0..taxonomy.terms.len())
+        .map(|t| term_value(site, index, t))
+        .collect();
     Value::from_pairs([
         ("name", Value::from(taxonomy.name.as_str())),
         ("title", Value::from(taxonomy.title.as_str())),
@@ -85,10 +101,40 @@ struct PageView {
 }
 
 const PAGE_KEYS: &[&str] = &[
-    "title", "date", "updated", "expires", "expired", "draft", "content", "summary", "description", "toc",
-    "permalink", "path", "slug", "assets", "taxonomies", "extra", "word_count", "reading_time", "source",
-    "publisher", "index_number", "doc_number", "written", "validity", "pinned", "video", "section",
-    "ancestors", "relative_path", "lower", "higher", "weight", "aliases", "attachments",
+    "title",
+    "date",
+    "updated",
+    "expires",
+    "expired",
+    "draft",
+    "content",
+    "summary",
+    "description",
+    "toc",
+    "permalink",
+    "path",
+    "slug",
+    "assets",
+    "taxonomies",
+    "extra",
+    "word_count",
+    "reading_time",
+    "source",
+    "publisher",
+    "index_number",
+    "doc_number",
+    "written",
+    "validity",
+    "pinned",
+    "video",
+    "section",
+    "ancestors",
+    "relative_path",
+    "lower",
+    "higher",
+    "weight",
+    "aliases",
+    "attachments",
 ];
 
 impl Object for PageView {
@@ -139,15 +185,29 @@ impl Object for PageView {
             "index_number" => text(&d.index_number),
             "doc_number" => text(&d.doc_number),
             "written" => site.date(&d.written),
-            "validity" => d.validity.map_or(Value::from(()), |v| Value::from(v.label())),
+            "validity" => d
+                .validity
+                .map_or(Value::from(()), |v| Value::from(v.label())),
             "pinned" => Value::from(meta.pinned),
             "weight" => Value::from(meta.weight),
             "aliases" => Value::from(Serde(&meta.aliases)),
             "video" => match &meta.video {
                 Some(video) => {
-                    let url = |name: &Option<String>| name.as_ref().map_or(Value::from(()), |n| Value::from(format!("{}{n}", page.path)));
-                    let size = page.assets.iter().find(|a| a.name == video.file).map(|a| a.size);
-                    let captions_size = video.captions.as_ref().and_then(|c| page.assets.iter().find(|a| &a.name == c)).map(|a| a.size);
+                    let url = |name: &Option<String>| {
+                        name.as_ref().map_or(Value::from(()), |n| {
+                            Value::from(format!("{}{n}", page.path))
+                        })
+                    };
+                    let size = page
+                        .assets
+                        .iter()
+                        .find(|a| a.name == video.file)
+                        .map(|a| a.size);
+                    let captions_size = video
+                        .captions
+                        .as_ref()
+                        .and_then(|c| page.assets.iter().find(|a| &a.name == c))
+                        .map(|a| a.size);
                     Value::from_pairs([
                         ("file", Value::from(video.file.as_str())),
                         ("url", Value::from(format!("{}{}", page.path, video.file))),
@@ -167,7 +227,11 @@ impl Object for PageView {
             "lower" | "higher" => {
                 let siblings = &site.library.sections[page.section].pages;
                 let index = siblings.iter().position(|&p| p == self.id)?;
-                let neighbour = if key.as_str() == Some("lower") { index.checked_add(1) } else { index.checked_sub(1) };
+                let neighbour = if key.as_str() == Some("lower") {
+                    index.checked_add(1)
+                } else {
+                    index.checked_sub(1)
+                };
                 match neighbour.and_then(|i| siblings.get(i)) {
                     Some(&id) => page_value(site, id),
                     None => Value::from(()),
@@ -185,8 +249,23 @@ struct SectionView {
 }
 
 const SECTION_KEYS: &[&str] = &[
-    "title", "content", "description", "pages", "subsections", "permalink", "path", "extra", "ancestors",
-    "assets", "relative_path", "paginate_by", "sort_by", "word_count", "reading_time", "toc", "page_count",
+    "title",
+    "content",
+    "description",
+    "pages",
+    "subsections",
+    "permalink",
+    "path",
+    "extra",
+    "ancestors",
+    "assets",
+    "relative_path",
+    "paginate_by",
+    "sort_by",
+    "word_count",
+    "reading_time",
+    "toc",
+    "page_count",
 ];
 
 impl Object for SectionView {
@@ -207,7 +286,13 @@ impl Object for SectionView {
             "description" => Value::from(section.markdown.description.as_str()),
             "pages" => pages_value(site, section.pages.clone().into()),
             "page_count" => Value::from(section.pages.len()),
-            "subsections" => Value::from(section.subsections.iter().map(|&s| section_value(site, s)).collect::<Vec<_>>()),
+            "subsections" => Value::from(
+                section
+                    .subsections
+                    .iter()
+                    .map(|&s| section_value(site, s))
+                    .collect::<Vec<_>>(),
+            ),
             "permalink" => Value::from(section.permalink.as_str()),
             "path" => Value::from(section.path.as_str()),
             "relative_path" => Value::from(section.source.as_str()),
@@ -249,7 +334,11 @@ impl Object for PageList {
 
     fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
         let index = key.as_i64()?;
-        let index = if index < 0 { self.ids.len().checked_sub(index.unsigned_abs() as usize)? } else { index as usize };
+        let index = if index < 0 {
+            self.ids.len().checked_sub(index.unsigned_abs() as usize)?
+        } else {
+            index as usize
+        };
         self.ids.get(index).map(|&id| page_value(&self.site, id))
     }
 
@@ -270,7 +359,11 @@ struct AssetView<'a> {
 
 fn asset_views<'a>(base: &str, assets: &'a [Asset]) -> impl Iterator<Item = AssetView<'a>> {
     assets.iter().map(move |a| {
-        let extension = a.name.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase()).unwrap_or_default();
+        let extension = a
+            .name
+            .rsplit_once('.')
+            .map(|(_, e)| e.to_ascii_lowercase())
+            .unwrap_or_default();
         AssetView {
             name: &a.name,
             path: format!("{base}{}", a.name),
@@ -288,13 +381,18 @@ fn assets_value(base: &str, assets: &[Asset]) -> Value {
 
 /// Documents a citizen downloads (PDF, Word, Excel, archives), as opposed to media on the page.
 fn attachments_value(base: &str, assets: &[Asset]) -> Value {
-    Value::from(Serde(asset_views(base, assets).filter(|a| a.kind == "document").collect::<Vec<_>>()))
+    Value::from(Serde(
+        asset_views(base, assets)
+            .filter(|a| a.kind == "document")
+            .collect::<Vec<_>>(),
+    ))
 }
 
 /// What an attachment is, for its label (文档, 图片, 视频…).
 fn kind_of(extension: &str) -> &'static str {
     match extension {
-        "pdf" | "doc" | "docx" | "xls" | "xlsx" | "ppt" | "pptx" | "odt" | "ods" | "wps" | "ofd" | "txt" | "csv" | "zip" | "rar" | "7z" => "document",
+        "pdf" | "doc" | "docx" | "xls" | "xlsx" | "ppt" | "pptx" | "odt" | "ods" | "wps"
+        | "ofd" | "txt" | "csv" | "zip" | "rar" | "7z" => "document",
         "png" | "jpg" | "jpeg" | "gif" | "webp" | "svg" | "avif" => "image",
         "mp4" | "webm" | "ogv" | "mov" => "video",
         "mp3" | "ogg" | "wav" | "m4a" => "audio",
@@ -305,7 +403,10 @@ fn kind_of(extension: &str) -> &'static str {
 
 /// MIME type by extension: the one table used by the build and the preview server.
 pub fn mime_of(name: &str) -> &'static str {
-    let extension = name.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase()).unwrap_or_default();
+    let extension = name
+        .rsplit_once('.')
+        .map(|(_, e)| e.to_ascii_lowercase())
+        .unwrap_or_default();
     match extension.as_str() {
         "html" | "htm" => "text/html; charset=utf-8",
         "css" => "text/css; charset=utf-8",
