@@ -25,6 +25,14 @@ pub struct Staging {
 impl Staging {
     /// Creates a fresh staging folder beside `output`, first cleaning up after killed builds.
     pub fn create(output: &Path) -> io::Result<Staging> {
+        // `public` may be a symbolic link to the web server's folder: stage beside the folder it
+        // points to and swap that one, so the link goes on serving the new build (swapping the
+        // link itself would leave the web server's folder at the old build forever).
+        let resolved = match fs::symlink_metadata(output) {
+            Ok(meta) if meta.file_type().is_symlink() => Some(fs::canonicalize(output)?),
+            _ => None,
+        };
+        let output = resolved.as_deref().unwrap_or(output);
         let parent = output
             .parent()
             .filter(|p| !p.as_os_str().is_empty())

@@ -196,13 +196,25 @@ fn check_unique_urls(config: &Config, library: &Library, diagnostics: &mut Diagn
                 .filter(|c| !c.is_empty())
                 .map(str::to_string)
                 .collect();
-            claims.push((
-                join_path(&config.base_path, &parts),
-                shown(config, &page.file),
-            ));
+            let url = join_path(&config.base_path, &parts);
+            if url == page.path {
+                // Its redirect would overwrite the page itself with a redirect to itself.
+                diagnostics.push(Diagnostic::error(
+                    key_location(config, &page.file, "aliases"),
+                    Problem::InvalidValue {
+                        field: "aliases".into(),
+                        detail: format!("`{alias}` is this page's own URL"),
+                        expected: "old URLs that should redirect to this page".into(),
+                    },
+                ));
+                continue;
+            }
+            claims.push((url, shown(config, &page.file)));
         }
     }
-    for taxonomy in &library.taxonomies {
+    // A taxonomy claims its URL only when it has pages: an unused `tags` must not forbid a
+    // section at content/tags/.
+    for taxonomy in library.taxonomies.iter().filter(|t| !t.terms.is_empty()) {
         claims.push((
             taxonomy.path.clone(),
             std::path::PathBuf::from(format!("site.toml (taxonomy `{}`)", taxonomy.name)),
@@ -224,6 +236,16 @@ fn check_unique_urls(config: &Config, library: &Library, diagnostics: &mut Diagn
                 first_claim.insert(url, file);
             }
         }
+    }
+}
+
+/// Where a front-matter key of `file` is, for problems found after loading.
+fn key_location(config: &Config, file: &std::path::Path, key: &str) -> Location {
+    let shown_file = shown(config, file);
+    let text = std::fs::read_to_string(file).unwrap_or_default();
+    match crate::content::frontmatter::split(&shown_file, &text) {
+        Ok(split) => split.document.location_of_key(&[key]),
+        Err(_) => Location::file(&shown_file),
     }
 }
 
@@ -322,9 +344,27 @@ fn resolve_links(config: &Config, library: &mut Library, diagnostics: &mut Diagn
             }
         })
         .collect();
-    for (page, urls) in library.pages.iter_mut().zip(page_urls) {
+    // Links of a front matter summary are positioned in the file itself: no body offset.
+    let summary_urls: Vec<Vec<String>> = library
+        .pages
+        .iter()
+        .map(|p| {
+            if p.summary_links.is_empty() {
+                Vec::new()
+            } else {
+                lookup(&p.summary_links, &p.file, 0, diagnostics)
+            }
+        })
+        .collect();
+    for ((page, urls), summary_urls) in library.pages.iter_mut().zip(page_urls).zip(summary_urls) {
         if !urls.is_empty() {
             fill_placeholders(&mut page.markdown, &urls);
+        }
+        if let Some(summary) = &page.summary_html
+            && !summary_urls.is_empty()
+        {
+            page.summary_html = Some(replace_placeholders(summary, &summary_urls));
+            page.summary_links.clear();
         }
     }
     for (section, urls) in library.sections.iter_mut().zip(section_urls) {

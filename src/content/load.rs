@@ -63,11 +63,24 @@ pub fn load(config: &Config, options: &LoadOptions) -> (Library, Diagnostics) {
     let content_dir = config.content_dir();
     let files = walk(config, &content_dir, &mut diagnostics);
 
+    // `content/index.md` would make the whole site one page bundle: it is the home page's
+    // `_index.md` misnamed, and reported below.
     let bundle_dirs: HashSet<&str> = files
         .iter()
         .filter(|f| file_name(&f.rel) == "index.md")
         .map(|f| parent_dir(&f.rel))
+        .filter(|dir| !dir.is_empty())
         .collect();
+    if files.iter().any(|f| f.rel == "index.md") {
+        diagnostics.push(Diagnostic::error(
+            Location::file(shown(config, &content_dir.join("index.md"))),
+            Problem::InvalidValue {
+                field: "index.md".into(),
+                detail: "content/index.md would make the whole site one page".into(),
+                expected: "the home page as content/_index.md".into(),
+            },
+        ));
+    }
     let section_dirs: HashSet<&str> = files
         .iter()
         .filter(|f| file_name(&f.rel) == "_index.md")
@@ -226,6 +239,70 @@ pub fn load(config: &Config, options: &LoadOptions) -> (Library, Diagnostics) {
     (library, diagnostics)
 }
 
+/// Loads one page again after its file changed in place, so that the preview server re-reads
+/// one file instead of the whole tree. What the walk gave the page (its section, folder slugs and
+/// bundle assets) is kept from `old`. Returns `None` when the file no longer loads (its problems
+/// are pushed to `diagnostics`) or is now a draft or scheduled (no problems pushed): either way
+/// the caller should not patch the library with it, and in the second case should load it whole.
+pub fn reload_page(
+    config: &Config,
+    options: &LoadOptions,
+    old: &Page,
+    diagnostics: &mut Diagnostics,
+) -> Option<Page> {
+    let size = match std::fs::metadata(&old.file) {
+        Ok(metadata) => metadata.len(),
+        Err(e) => {
+            diagnostics.push(Diagnostic::error(
+                Location::file(shown(config, &old.file)),
+                Problem::Io {
+                    action: "read this file",
+                    detail: io_detail(&e, &old.file),
+                },
+            ));
+            return None;
+        }
+    };
+    let found = Found {
+        rel: old.source.clone(),
+        abs: old.file.clone(),
+        size,
+    };
+    let md_options = markdown::comrak_options(&config.markdown);
+    let mut page = match load_markdown(config, &md_options, &found) {
+        Ok(Loaded::Page(page)) => *page,
+        Ok(Loaded::Section(_)) => return None,
+        Err(problems) => {
+            diagnostics.extend(problems);
+            return None;
+        }
+    };
+    let scheduled = page
+        .meta
+        .date
+        .as_ref()
+        .is_some_and(|d| d.timestamp > options.now);
+    if (page.meta.draft && !options.drafts) || (scheduled && !options.future) {
+        return None;
+    }
+    page.expired = page
+        .meta
+        .expires
+        .as_ref()
+        .is_some_and(|e| e.timestamp <= options.now);
+    page.section = old.section;
+    page.folder_slugs = old.folder_slugs.clone();
+    page.assets = old.assets.clone();
+    if page.is_bundle || page.meta.video.is_some() {
+        let errors_before = diagnostics.error_count();
+        check_video_assets(config, &page, diagnostics);
+        if diagnostics.error_count() > errors_before {
+            return None;
+        }
+    }
+    Some(page)
+}
+
 /// Loads one Markdown file; also used by the preview server when a single file changes.
 fn load_markdown(
     config: &Config,
@@ -293,11 +370,23 @@ fn load_markdown(
         name.strip_suffix(".md").unwrap_or(name)
     };
     let slug = meta.slug.clone().unwrap_or_else(|| slugify(stem));
-    let summary_html = meta.summary.as_deref().map(|summary| {
-        markdown::render(summary, md_options, config.markdown.raw_html)
-            .content
-            .to_string()
-    });
+    let (summary_html, summary_links) = match meta.summary.as_deref() {
+        Some(summary) => {
+            let rendered = markdown::render(summary, md_options, config.markdown.raw_html);
+            let at = split.document.location_of_key(&["summary"]);
+            let links = rendered
+                .links
+                .iter()
+                .map(|link| markdown::InternalLink {
+                    line: at.line,
+                    column: at.column,
+                    ..link.clone()
+                })
+                .collect();
+            (Some(rendered.content.to_string()), links)
+        }
+        None => (None, Vec::new()),
+    };
     Ok(Loaded::Page(Box::new(Page {
         source: file.rel.clone(),
         file: file.abs.clone(),
@@ -311,6 +400,7 @@ fn load_markdown(
         assets: Vec::new(),
         markdown: rendered,
         summary_html,
+        summary_links,
         body_line_offset: split.body_line_offset,
         expired: false,
     })))

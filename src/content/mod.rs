@@ -66,8 +66,11 @@ pub struct Page {
     pub assets: Vec<Asset>,
     /// Rendered Markdown; link placeholders are filled in by the resolve stage.
     pub markdown: Rendered,
-    /// The front matter summary, rendered.
+    /// The front matter summary, rendered; link placeholders are filled in by the resolve stage.
     pub summary_html: Option<String>,
+    /// `@/` links of the front matter summary, positioned at its `summary` key (file lines, not
+    /// body lines: the summary has no lines of its own in the body).
+    pub summary_links: Vec<crate::markdown::InternalLink>,
     /// Lines of front matter before the body (body line + this = file line).
     pub body_line_offset: usize,
     /// Whether `expires` is in the past at build time.

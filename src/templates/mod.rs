@@ -119,24 +119,45 @@ impl Templates {
     }
 }
 
+/// A value as text the way Zola (Tera) prints it: nothing for none, `true`/`false` for booleans.
+/// minijinja follows Jinja2 (`None`, `True`), which would print "来源：None" for a page without a
+/// source in templates ported from Zola.
+fn display_text(value: &Value) -> std::borrow::Cow<'_, str> {
+    if value.is_none() || value.is_undefined() {
+        std::borrow::Cow::Borrowed("")
+    } else if value.kind() == minijinja::value::ValueKind::Bool {
+        std::borrow::Cow::Borrowed(if value.is_true() { "true" } else { "false" })
+    } else {
+        match value.as_str() {
+            Some(s) => std::borrow::Cow::Borrowed(s),
+            None => std::borrow::Cow::Owned(value.to_string()),
+        }
+    }
+}
+
 /// Escapes only what HTML needs (`& < > " '`), leaving URLs such as `/reports/` readable in
-/// the output; minijinja's default also escapes `/`.
+/// the output; minijinja's default also escapes `/`. None and booleans print as in Zola.
 fn minimal_escape_formatter(
     out: &mut minijinja::Output,
     state: &mut minijinja::State,
     value: &Value,
 ) -> Result<(), Error> {
-    if *state.auto_escape() != minijinja::AutoEscape::Html
-        || value.is_safe()
-        || value.is_none()
-        || value.is_undefined()
+    let escape = state.auto_escape().clone();
+    let plain = matches!(
+        escape,
+        minijinja::AutoEscape::Html | minijinja::AutoEscape::None
+    );
+    if plain
+        && (value.is_none()
+            || value.is_undefined()
+            || value.kind() == minijinja::value::ValueKind::Bool)
     {
+        return out.write_str(&display_text(value)).map_err(Error::from);
+    }
+    if escape != minijinja::AutoEscape::Html || value.is_safe() {
         return minijinja::escape_formatter(out, state, value);
     }
-    let text = match value.as_str() {
-        Some(s) => std::borrow::Cow::Borrowed(s),
-        None => std::borrow::Cow::Owned(value.to_string()),
-    };
+    let text = display_text(value);
     let mut last = 0;
     for (i, c) in text.char_indices() {
         let escaped = match c {
@@ -216,15 +237,21 @@ fn register_filters(env: &mut Environment<'static>, site: &Arc<SiteData>) {
         },
     );
     let md_config = site.config.markdown.clone();
+    let s = site.clone();
     env.add_filter(
         "markdown",
         move |text: &str, kwargs: Kwargs| -> Result<Value, Error> {
             let inline: Option<bool> = kwargs.get("inline")?;
             kwargs.assert_all_used()?;
             let options = crate::markdown::comrak_options(&md_config);
-            let html = crate::markdown::render(text, &options, md_config.raw_html)
-                .content
-                .to_string();
+            let rendered = crate::markdown::render(text, &options, md_config.raw_html);
+            // `@/` links resolve here as in content, rather than staying placeholders.
+            let urls = rendered
+                .links
+                .iter()
+                .map(|link| internal_url(&s.library, &link.target, link.anchor.as_deref()))
+                .collect::<Result<Vec<String>, Error>>()?;
+            let html = crate::resolve::replace_placeholders(&rendered.content, &urls);
             let html = match inline {
                 Some(true) => html
                     .trim()
@@ -237,6 +264,10 @@ fn register_filters(env: &mut Environment<'static>, site: &Arc<SiteData>) {
             Ok(Value::from_safe_string(html))
         },
     );
+    // `{{ page.summary | safe }}` on a page without one prints nothing, as in Zola, not "None".
+    env.add_filter("safe", |value: Value| {
+        Value::from_safe_string(display_text(&value).into_owned())
+    });
     env.add_filter("slugify", |text: &str| slugify(text));
     env.add_filter(
         "filesizeformat",
@@ -252,6 +283,36 @@ fn register_filters(env: &mut Environment<'static>, site: &Arc<SiteData>) {
             Ok(file_size(bytes, binary.unwrap_or(false)))
         },
     );
+}
+
+/// The URL of `@/target#anchor`, the anchor given as a heading id or as the heading's text.
+fn internal_url(library: &Library, target: &str, anchor: Option<&str>) -> Result<String, Error> {
+    let found = library.lookup(target).ok_or_else(|| {
+        Error::new(
+            ErrorKind::InvalidOperation,
+            format!("markdown: link `@/{target}` points to no page or section"),
+        )
+    })?;
+    let path = library.path_of(found);
+    let Some(anchor) = anchor else {
+        return Ok(path.to_string());
+    };
+    let anchors = match found {
+        crate::content::Target::Page(id) => &library.pages[id].markdown.anchors,
+        crate::content::Target::Section(id) => &library.sections[id].markdown.anchors,
+    };
+    let id = if anchors.contains(anchor) {
+        anchor.to_string()
+    } else {
+        slugify(anchor)
+    };
+    if !anchors.contains(&id) {
+        return Err(Error::new(
+            ErrorKind::InvalidOperation,
+            format!("markdown: `@/{target}` has no heading with the anchor `#{anchor}`"),
+        ));
+    }
+    Ok(format!("{path}#{id}"))
 }
 
 /// `1.2 MB`, as Jinja2's `filesizeformat`.
@@ -321,7 +382,12 @@ fn register_functions(env: &mut Environment<'static>, site: &Arc<SiteData>) {
             })?;
             let url = s.library.path_of(target).to_string();
             return Ok(match anchor {
-                Some(anchor) => format!("{url}#{anchor}"),
+                // As in content links, a heading's text stands for its id (一、主要工作 →
+                // yi-zhu-yao-gong-zuo); an anchor that is neither is kept as written.
+                Some(anchor) => match internal_url(&s.library, source, Some(anchor)) {
+                    Ok(resolved) => resolved,
+                    Err(_) => format!("{url}#{anchor}"),
+                },
                 None => url,
             });
         }
