@@ -117,6 +117,7 @@ pub fn render(body: &str, options: &Options, raw_html: RawHtml) -> Rendered {
     let mut ids = HeadingIds::default();
     let mut has_raw_html = false;
     let mut more_marker = None;
+    let mut overlong_autolinks = Vec::new();
     let mut headings: Vec<(u8, String, String)> = Vec::new();
     let mut text = TextStats::default();
 
@@ -173,6 +174,9 @@ pub fn render(body: &str, options: &Options, raw_html: RawHtml) -> Rendered {
                 } else if raw_html == RawHtml::Sanitize && is_dangerous_url(&link.url) {
                     link.url.clear();
                 }
+                if !link.url.is_ascii() && is_autolink(node, &link.url) {
+                    overlong_autolinks.push(node);
+                }
             }
             NodeValue::HtmlBlock(block) => {
                 if block.literal.trim() == MORE_MARKER
@@ -193,6 +197,9 @@ pub fn render(body: &str, options: &Options, raw_html: RawHtml) -> Rendered {
         }
     }
 
+    for link in overlong_autolinks {
+        trim_autolink(&arena, link);
+    }
     out.toc = nest_headings(&headings);
     out.anchors
         .extend(headings.iter().map(|(_, id, _)| id.clone()));
@@ -267,6 +274,11 @@ fn finish(html: String, sanitize: bool) -> String {
         "<div class=\"table-scroll\" role=\"region\" aria-label=\"表格\" tabindex=\"0\">\n<table>",
     )
     .replace("</table>", "</table>\n</div>")
+    // `align` is obsolete in HTML5 and a `style` attribute would break a strict CSP: a class
+    // lets the theme's stylesheet align the column instead.
+    .replace(" align=\"left\"", " class=\"align-left\"")
+    .replace(" align=\"center\"", " class=\"align-center\"")
+    .replace(" align=\"right\"", " class=\"align-right\"")
 }
 
 fn sanitizer() -> &'static ammonia::Builder<'static> {
@@ -342,6 +354,35 @@ fn is_dangerous_url(url: &str) -> bool {
     ["javascript:", "vbscript:", "file:"]
         .iter()
         .any(|p| lower.starts_with(p))
+}
+
+/// Whether a link was written as a bare URL (its text is its URL).
+fn is_autolink<'a>(link: &'a AstNode<'a>, url: &str) -> bool {
+    let Some(child) = link.first_child() else { return false };
+    let NodeValue::Text(text) = &child.data().value else { return false };
+    child.next_sibling().is_none() && (text == url || url.strip_prefix("mailto:") == Some(text))
+}
+
+/// Ends a bare URL at the first non-ASCII character. Chinese has no spaces between words, so
+/// GFM's rule (a URL runs to the next space) swallows the sentence after it:
+/// `（https://example.gov.cn）为第一平台` must link only the address. The rest becomes text again.
+fn trim_autolink<'a>(arena: &'a Arena<'a>, link: &'a AstNode<'a>) {
+    let rest = {
+        let mut data = link.data_mut();
+        let NodeValue::Link(node_link) = &mut data.value else { return };
+        let Some(cut) = node_link.url.find(|c: char| !c.is_ascii()) else { return };
+        let rest = node_link.url[cut..].to_string();
+        node_link.url.truncate(cut);
+        rest
+    };
+    if let Some(child) = link.first_child()
+        && let NodeValue::Text(text) = &mut child.data_mut().value
+    {
+        let keep = text.len().saturating_sub(rest.len());
+        *text = text[..keep].to_string().into();
+    }
+    let tail = arena.alloc(NodeValue::Text(rest.into()).into());
+    link.insert_after(tail);
 }
 
 /// Strips a trailing `{#id}` from a heading and returns the id.
@@ -594,7 +635,7 @@ mod tests {
     #[test]
     fn gfm_features_and_cjk_emphasis() {
         let out = md(
-            "**“法治”**建设\n\n| a | b |\n|---|---|\n| 1 | 2 |\n\n- [x] 完成\n\n~~删~~ 脚注[^1]\n\n[^1]: 注释\n",
+            "**“法治”**建设\n\n| a | b |\n|---|--:|\n| 1 | 2 |\n\n- [x] 完成\n\n~~删~~ 脚注[^1]\n\n[^1]: 注释\n",
         );
         assert!(
             out.content.contains("<strong>“法治”</strong>"),
@@ -602,9 +643,21 @@ mod tests {
             out.content
         );
         assert!(out.content.contains("<div class=\"table-scroll\""));
+        assert!(out.content.contains("<td class=\"align-right\">2</td>"), "{}", out.content);
+        assert!(!out.content.contains(" align="));
         assert!(out.content.contains("<del>删</del>"));
         assert!(out.content.contains("type=\"checkbox\""));
         assert!(out.anchors.contains("fn-1"));
+    }
+
+    #[test]
+    fn bare_urls_stop_at_chinese_text() {
+        let out = md("网站（https://www.shiliqu.gov.cn）为第一平台。\n");
+        assert!(
+            out.content.contains("<a href=\"https://www.shiliqu.gov.cn\">https://www.shiliqu.gov.cn</a>）为第一平台"),
+            "{}",
+            out.content
+        );
     }
 
     #[test]

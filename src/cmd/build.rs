@@ -28,13 +28,20 @@ pub struct Args {
 
 /// Builds, prints problems and a summary, and maps the outcome to an exit code.
 pub fn run(args: Args) -> ExitCode {
+    let now = match LoadOptions::build_time() {
+        Ok(now) => now,
+        Err(message) => {
+            eprintln!("error: {message}");
+            return ExitCode::from(2);
+        }
+    };
     let options = BuildOptions {
         output: args.output,
         base_url: args.base_url,
         load: LoadOptions {
             drafts: args.drafts,
             future: args.future,
-            ..LoadOptions::default()
+            now,
         },
         root: args.root,
     };

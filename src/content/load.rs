@@ -33,6 +33,24 @@ pub struct LoadOptions {
     pub now: Timestamp,
 }
 
+/// The environment variable that fixes the build's "now" (RFC 3339, e.g.
+/// `2026-11-27T12:00:00+08:00`), so that scheduled and expiring pages build the same way on every
+/// day: for tests, and for rebuilding an old release exactly.
+pub const NOW_VARIABLE: &str = "GONGKAI_NOW";
+
+impl LoadOptions {
+    /// The build's "now": `GONGKAI_NOW` when set, else the clock. A malformed value is an error
+    /// rather than silently the clock, since it decides which notices are published.
+    pub fn build_time() -> Result<Timestamp, String> {
+        match std::env::var(NOW_VARIABLE) {
+            Ok(value) => value.trim().parse::<Timestamp>().map_err(|e| {
+                format!("{NOW_VARIABLE}=`{value}` is not an RFC 3339 time such as 2026-11-27T12:00:00+08:00 ({e})")
+            }),
+            Err(_) => Ok(Timestamp::now()),
+        }
+    }
+}
+
 impl Default for LoadOptions {
     fn default() -> Self {
         LoadOptions {

@@ -342,9 +342,12 @@ fn register_functions(env: &mut Environment<'static>, site: &Arc<SiteData>) {
     let s = site.clone();
     env.add_function("get_page", move |kwargs: Kwargs| -> Result<Value, Error> {
         let path: String = kwargs.get("path")?;
+        let required: Option<bool> = kwargs.get("required")?;
         kwargs.assert_all_used()?;
         match s.library.lookup(path.trim_start_matches("@/")) {
             Some(crate::content::Target::Page(id)) => Ok(page_value(&s, id)),
+            // `required=false` lets a theme link to an optional page only when the site has it.
+            _ if required == Some(false) => Ok(Value::from(())),
             _ => Err(Error::new(
                 ErrorKind::InvalidOperation,
                 format!("get_page: no page `{path}` in content/"),
@@ -356,9 +359,11 @@ fn register_functions(env: &mut Environment<'static>, site: &Arc<SiteData>) {
         "get_section",
         move |kwargs: Kwargs| -> Result<Value, Error> {
             let path: String = kwargs.get("path")?;
+            let required: Option<bool> = kwargs.get("required")?;
             kwargs.assert_all_used()?;
             match s.library.lookup(path.trim_start_matches("@/")) {
                 Some(crate::content::Target::Section(id)) => Ok(section_value(&s, id)),
+                _ if required == Some(false) => Ok(Value::from(())),
                 _ => Err(Error::new(
                     ErrorKind::InvalidOperation,
                     format!("get_section: no section `{path}` in content/"),

@@ -1,0 +1,26 @@
+#!/bin/sh
+# The theme's browser suites, as .ci/run runs them: builds the demo site, then checks every page
+# with the Nu HTML Checker (vnu.sh) and every page type with axe-core in Chromium (a11y.mjs).
+#
+# Usage: sh tests/browser/run.sh            (from anywhere; needs cargo, node ≥ 18, java ≥ 11,
+#                                            /usr/bin/chromium)
+# Env:   A11Y_SCREENSHOTS=<dir>  also save screenshots at 320 and 1280 px for people to look at.
+# Both suites run even if the first fails; the exit code is non-zero if either failed.
+set -eu
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/../.." && pwd)
+work=$(mktemp -d "${TMPDIR:-/tmp}/gongkai-browser.XXXXXX")
+trap 'rm -rf "$work"' EXIT INT TERM
+
+if [ ! -f "$here/node_modules/playwright-core/package.json" ] || [ ! -f "$here/node_modules/vnu-jar/build/dist/vnu.jar" ]; then
+  # --ignore-scripts: vnu-jar's postinstall would try to download a Java runtime; Debian's is used.
+  (cd "$here" && npm ci --ignore-scripts --no-audit --no-fund)
+fi
+
+(cd "$root" && cargo build -q --bin gongkai)
+GONGKAI_NOW="${GONGKAI_NOW:-2026-11-27T12:00:00+08:00}" "$root/target/debug/gongkai" build --root "$root" --output "$work/public"
+
+status=0
+sh "$here/vnu.sh" "$work/public" || status=1
+node "$here/a11y.mjs" "$work/public" || status=1
+exit $status
