@@ -76,6 +76,18 @@ pub struct TaxonomyConfig {
     /// Pages per listing page of one term; 0 or absent means one page.
     #[serde(default)]
     pub paginate_by: Option<usize>,
+    /// Derive terms from page data instead of front matter: `from = "year"` files every dated
+    /// page under its year (按年份), so a webmaster never types it.
+    #[serde(default)]
+    pub from: Option<DerivedTerms>,
+}
+
+/// Where a derived taxonomy takes its terms from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum DerivedTerms {
+    /// The year of the page's `date`, in the site's timezone.
+    Year,
 }
 
 /// `[gov]`: the identity a government site must show (政府网站发展指引).

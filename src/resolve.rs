@@ -7,7 +7,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use crate::config::Config;
+use crate::config::{Config, DerivedTerms};
 use crate::content::frontmatter::{DEFAULT_TAXONOMY, SortBy};
 use crate::content::load::shown;
 use crate::content::{Library, PageId, Target, Taxonomy, Term};
@@ -130,8 +130,20 @@ fn build_taxonomies(config: &Config, library: &mut Library) {
         .map(|name| {
             let settings = config.taxonomies.get(&name);
             let mut terms: BTreeMap<String, Term> = BTreeMap::new();
+            let derived = settings.and_then(|s| s.from);
             for (id, page) in library.pages.iter().enumerate() {
-                for term in page.meta.taxonomies.get(&name).into_iter().flatten() {
+                let written = page.meta.taxonomies.get(&name).cloned();
+                let derived_terms = match (written, derived) {
+                    (Some(terms), _) => terms,
+                    (None, Some(DerivedTerms::Year)) => page
+                        .meta
+                        .date
+                        .as_ref()
+                        .map(|d| vec![d.zoned(&config.tz).year().to_string()])
+                        .unwrap_or_default(),
+                    (None, None) => Vec::new(),
+                };
+                for term in &derived_terms {
                     let slug = slugify(term);
                     let entry = terms.entry(slug.clone()).or_insert_with(|| {
                         let path = format!("{}{name}/{slug}/", config.base_path);

@@ -2036,3 +2036,36 @@ contact = "0000-1234567"
         );
     }
 }
+
+#[test]
+fn a_year_taxonomy_is_derived_from_dates_in_the_site_timezone() {
+    let site = Site::new(&[
+        (
+            "site.toml",
+            "base_url = \"https://www.example.gov.cn\"\ntitle = \"示例区人民政府\"\n\n[taxonomies.year]\ntitle = \"年份\"\nfrom = \"year\"\n",
+        ),
+        // 2023-12-31 20:00 UTC is already 2024 in Shanghai.
+        (
+            "content/reports/a.md",
+            "+++\ntitle = \"跨年报告\"\ndate = 2023-12-31T20:00:00Z\n+++\n",
+        ),
+        (
+            "content/reports/b.md",
+            "+++\ntitle = \"年中报告\"\ndate = 2023-06-01\n+++\n",
+        ),
+        // An explicit value wins over the derived one.
+        (
+            "content/reports/c.md",
+            "+++\ntitle = \"补录报告\"\ndate = 2024-02-01\nyear = \"2019\"\n+++\n",
+        ),
+        ("content/reports/undated.md", "+++\ntitle = \"无日期\"\n+++\n"),
+    ]);
+    site.build_ok(&[]);
+    let years = site.html("year/");
+    assert_contains(&years, "<h1>年份</h1>");
+    assert_contains(&years, "<a href=\"/year/2024/\">2024</a> 1");
+    assert_contains(&years, "<a href=\"/year/2023/\">2023</a> 1");
+    assert_contains(&years, "<a href=\"/year/2019/\">2019</a> 1");
+    assert_lacks(&years, "无日期");
+    assert_contains(&site.html("year/2024/"), "跨年报告");
+}

@@ -253,6 +253,8 @@ const SECTION_KEYS: &[&str] = &[
     "content",
     "description",
     "pages",
+    "current_pages",
+    "expired_pages",
     "subsections",
     "permalink",
     "path",
@@ -285,6 +287,17 @@ impl Object for SectionView {
             "content" => Value::from_safe_string(section.markdown.content.to_string()),
             "description" => Value::from(section.markdown.description.as_str()),
             "pages" => pages_value(site, section.pages.clone().into()),
+            // Notices past `expires` move to an archive list; these split the pages for it.
+            "current_pages" | "expired_pages" => {
+                let want_expired = key.as_str() == Some("expired_pages");
+                let ids: Vec<PageId> = section
+                    .pages
+                    .iter()
+                    .copied()
+                    .filter(|&id| site.library.pages[id].expired == want_expired)
+                    .collect();
+                pages_value(site, ids.into())
+            }
             "page_count" => Value::from(section.pages.len()),
             "subsections" => Value::from(
                 section
