@@ -269,16 +269,47 @@ fn finish(html: String, sanitize: bool) -> String {
     if !html.contains("<table") {
         return html;
     }
-    html.replace(
-        "<table>",
-        "<div class=\"table-scroll\" role=\"region\" aria-label=\"表格\" tabindex=\"0\">\n<table>",
-    )
-    .replace("</table>", "</table>\n</div>")
-    // `align` is obsolete in HTML5 and a `style` attribute would break a strict CSP: a class
-    // lets the theme's stylesheet align the column instead.
-    .replace(" align=\"left\"", " class=\"align-left\"")
-    .replace(" align=\"center\"", " class=\"align-center\"")
-    .replace(" align=\"right\"", " class=\"align-right\"")
+    rewrite_tables(&html)
+}
+
+/// Wraps each table in a labelled, focusable scroll region and turns `align="…"` on cells into
+/// `class="align-…"`, in one pass over the HTML. `align` is obsolete in HTML5, and a `style`
+/// attribute would break a strict CSP: a class lets the theme's stylesheet align the column.
+fn rewrite_tables(html: &str) -> String {
+    const OPEN: &str =
+        "<div class=\"table-scroll\" role=\"region\" aria-label=\"表格\" tabindex=\"0\">\n<table>";
+    let mut out = String::with_capacity(html.len() + 256);
+    let mut rest = html;
+    while let Some(at) = rest.find('<') {
+        out.push_str(&rest[..at]);
+        let tail = &rest[at..];
+        if let Some(after) = tail.strip_prefix("<table>") {
+            out.push_str(OPEN);
+            rest = after;
+        } else if let Some(after) = tail.strip_prefix("</table>") {
+            out.push_str("</table>\n</div>");
+            rest = after;
+        } else if let Some((tag, value, after)) = aligned_cell(tail) {
+            out.push_str(tag);
+            out.push_str(" class=\"align-");
+            out.push_str(value);
+            out.push('"');
+            rest = after;
+        } else {
+            out.push('<');
+            rest = &tail[1..];
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// Splits `<td align="right"…` into (`<td`, `right`, the rest after the closing quote).
+fn aligned_cell(tail: &str) -> Option<(&str, &str, &str)> {
+    let tag = ["<td", "<th"].into_iter().find(|t| tail.starts_with(t))?;
+    let after_attr = tail[tag.len()..].strip_prefix(" align=\"")?;
+    let end = after_attr.find('"')?;
+    Some((tag, &after_attr[..end], &after_attr[end + 1..]))
 }
 
 fn sanitizer() -> &'static ammonia::Builder<'static> {
@@ -358,8 +389,12 @@ fn is_dangerous_url(url: &str) -> bool {
 
 /// Whether a link was written as a bare URL (its text is its URL).
 fn is_autolink<'a>(link: &'a AstNode<'a>, url: &str) -> bool {
-    let Some(child) = link.first_child() else { return false };
-    let NodeValue::Text(text) = &child.data().value else { return false };
+    let Some(child) = link.first_child() else {
+        return false;
+    };
+    let NodeValue::Text(text) = &child.data().value else {
+        return false;
+    };
     child.next_sibling().is_none() && (text == url || url.strip_prefix("mailto:") == Some(text))
 }
 
@@ -369,8 +404,12 @@ fn is_autolink<'a>(link: &'a AstNode<'a>, url: &str) -> bool {
 fn trim_autolink<'a>(arena: &'a Arena<'a>, link: &'a AstNode<'a>) {
     let rest = {
         let mut data = link.data_mut();
-        let NodeValue::Link(node_link) = &mut data.value else { return };
-        let Some(cut) = node_link.url.find(|c: char| !c.is_ascii()) else { return };
+        let NodeValue::Link(node_link) = &mut data.value else {
+            return;
+        };
+        let Some(cut) = node_link.url.find(|c: char| !c.is_ascii()) else {
+            return;
+        };
         let rest = node_link.url[cut..].to_string();
         node_link.url.truncate(cut);
         rest
@@ -643,7 +682,11 @@ mod tests {
             out.content
         );
         assert!(out.content.contains("<div class=\"table-scroll\""));
-        assert!(out.content.contains("<td class=\"align-right\">2</td>"), "{}", out.content);
+        assert!(
+            out.content.contains("<td class=\"align-right\">2</td>"),
+            "{}",
+            out.content
+        );
         assert!(!out.content.contains(" align="));
         assert!(out.content.contains("<del>删</del>"));
         assert!(out.content.contains("type=\"checkbox\""));
@@ -654,7 +697,9 @@ mod tests {
     fn bare_urls_stop_at_chinese_text() {
         let out = md("网站（https://www.shiliqu.gov.cn）为第一平台。\n");
         assert!(
-            out.content.contains("<a href=\"https://www.shiliqu.gov.cn\">https://www.shiliqu.gov.cn</a>）为第一平台"),
+            out.content.contains(
+                "<a href=\"https://www.shiliqu.gov.cn\">https://www.shiliqu.gov.cn</a>）为第一平台"
+            ),
             "{}",
             out.content
         );

@@ -14,6 +14,7 @@ use rayon::prelude::*;
 use crate::config::{Config, io_detail};
 use crate::content::{Library, PageId, SectionId};
 use crate::diagnostics::{Diagnostic, Location, Problem};
+use crate::output::Folders;
 use crate::templates::Templates;
 use crate::templates::views::{
     SiteData, page_value, pages_value, section_value, taxonomy_value, term_value,
@@ -69,7 +70,14 @@ pub fn plan(library: &Library, templates: &Templates) -> Vec<Job> {
     }
     for page in &library.pages {
         for alias in &page.meta.aliases {
-            let from = format!("/{}/", alias.trim_matches('/'));
+            // As in Zola, an old URL naming an .html file (common on sites moving over) gets
+            // that very file; any other becomes a folder with index.html.
+            let alias = alias.trim_matches('/');
+            let from = if alias.ends_with(".html") {
+                format!("/{alias}")
+            } else {
+                format!("/{alias}/")
+            };
             jobs.push(Job::Redirect {
                 from,
                 to: page.path.clone(),
@@ -113,12 +121,60 @@ pub fn pager_path(base: &str, pager: usize) -> String {
     }
 }
 
+/// The URL path a job produces, known without rendering it: the preview server keeps the
+/// output of the jobs a change does not touch, and finds it by this path.
+pub fn output_path(config: &Config, library: &Library, job: &Job) -> String {
+    match job {
+        Job::Page(id) => library.pages[*id].path.clone(),
+        Job::Section { id, pager } => pager_path(&library.sections[*id].path, *pager),
+        Job::TaxonomyList(t) => library.taxonomies[*t].path.clone(),
+        Job::Term {
+            taxonomy,
+            term,
+            pager,
+        } => pager_path(&library.taxonomies[*taxonomy].terms[*term].path, *pager),
+        Job::Redirect { from, .. } => from.clone(),
+        Job::NotFound => format!("{}404.html", config.base_path),
+    }
+}
+
+/// The template a job renders with (`None` for redirects, which need none), so that the preview
+/// server can re-render only the jobs that use an edited template.
+pub fn job_template(library: &Library, templates: &Templates, job: &Job) -> Option<String> {
+    match job {
+        Job::Page(id) => Some(page_template(library, templates, *id)),
+        Job::Section { id, .. } => Some(
+            library.sections[*id]
+                .meta
+                .template
+                .clone()
+                .unwrap_or_else(|| {
+                    if *id == Library::HOME {
+                        "index.html".into()
+                    } else {
+                        "section.html".into()
+                    }
+                }),
+        ),
+        Job::TaxonomyList(t) => {
+            taxonomy_templates(templates, &library.taxonomies[*t].name).map(|(list, _)| list)
+        }
+        Job::Term { taxonomy, .. } => {
+            taxonomy_templates(templates, &library.taxonomies[*taxonomy].name)
+                .map(|(_, single)| single)
+        }
+        Job::Redirect { .. } => None,
+        Job::NotFound => Some("404.html".into()),
+    }
+}
+
 /// Renders `jobs` into `out_dir`, returning every problem.
 pub fn render_jobs(
     site: &Arc<SiteData>,
     templates: &Templates,
     jobs: &[Job],
     out_dir: &Path,
+    folders: &Folders,
 ) -> Vec<Diagnostic> {
     jobs.par_iter()
         .filter_map(|job| {
@@ -126,7 +182,7 @@ pub fn render_jobs(
                 Ok(rendered) => rendered,
                 Err(diagnostic) => return Some(diagnostic),
             };
-            write_page(&site.config, out_dir, &path, html.as_bytes()).err()
+            write_page(&site.config, out_dir, &path, html.as_bytes(), folders).err()
         })
         .collect()
 }
@@ -283,16 +339,20 @@ fn paginator(
     let end = (start + per).min(ids.len());
     let page_ids: Arc<[PageId]> = ids[start..end].to_vec().into();
     let link = |n: usize| Value::from(pager_path(base, n));
-    let pagers: Vec<Value> = (1..=count)
-        .map(|n| {
-            Value::from_pairs([
+    let pagers: Vec<Value> = pager_window(pager, count)
+        .into_iter()
+        .map(|n| match n {
+            Some(n) => Value::from_pairs([
                 ("index", Value::from(n)),
                 ("path", link(n)),
                 (
                     "permalink",
                     Value::from(site.config.permalink(&pager_path(base, n))),
                 ),
-            ])
+                ("current", Value::from(n == pager)),
+                ("ellipsis", Value::from(false)),
+            ]),
+            None => Value::from_pairs([("ellipsis", Value::from(true))]),
         })
         .collect();
     Value::from_pairs([
@@ -324,6 +384,29 @@ fn paginator(
     ])
 }
 
+/// The pager numbers a listing shows, GOV.UK style: the first, the last, and two either side
+/// of the current one; `None` marks a gap (…). A listing with a thousand pages thus links a
+/// handful of them, which keeps both the page and the build small.
+pub fn pager_window(current: usize, count: usize) -> Vec<Option<usize>> {
+    let mut shown: Vec<usize> = [1, count]
+        .into_iter()
+        .chain(current.saturating_sub(2)..=current + 2)
+        .filter(|n| (1..=count).contains(n))
+        .collect();
+    shown.sort_unstable();
+    shown.dedup();
+    let mut window = Vec::with_capacity(shown.len() + 2);
+    let mut previous = 0;
+    for n in shown {
+        if n > previous + 1 {
+            window.push(None);
+        }
+        window.push(Some(n));
+        previous = n;
+    }
+    window
+}
+
 /// A redirect page that needs no script (so it passes a strict CSP) and tells humans too.
 fn redirect_html(path: &str, permalink: &str) -> String {
     let escape = |s: &str| {
@@ -345,6 +428,7 @@ pub fn write_page(
     out_dir: &Path,
     path: &str,
     bytes: &[u8],
+    folders: &Folders,
 ) -> Result<(), Diagnostic> {
     let relative = path
         .strip_prefix(config.base_path.as_str())
@@ -354,11 +438,11 @@ pub fn write_page(
     } else {
         out_dir.join(relative)
     };
-    write_file(&file, bytes)
+    write_file(&file, bytes, folders)
 }
 
 /// Writes a file, creating its folder.
-pub fn write_file(file: &Path, bytes: &[u8]) -> Result<(), Diagnostic> {
+pub fn write_file(file: &Path, bytes: &[u8], folders: &Folders) -> Result<(), Diagnostic> {
     let io_error = |e: std::io::Error| {
         Diagnostic::error(
             Location::file(file),
@@ -369,7 +453,36 @@ pub fn write_file(file: &Path, bytes: &[u8]) -> Result<(), Diagnostic> {
         )
     };
     if let Some(dir) = file.parent() {
-        std::fs::create_dir_all(dir).map_err(io_error)?;
+        folders.ensure(dir).map_err(io_error)?;
     }
     std::fs::write(file, bytes).map_err(io_error)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::pager_window;
+
+    #[test]
+    fn pager_window_shows_ends_and_neighbours_with_gaps() {
+        assert_eq!(pager_window(1, 1), vec![Some(1)]);
+        assert_eq!(pager_window(2, 4), vec![Some(1), Some(2), Some(3), Some(4)]);
+        assert_eq!(
+            pager_window(50, 100),
+            vec![
+                Some(1),
+                None,
+                Some(48),
+                Some(49),
+                Some(50),
+                Some(51),
+                Some(52),
+                None,
+                Some(100)
+            ]
+        );
+        assert_eq!(
+            pager_window(1, 100),
+            vec![Some(1), Some(2), Some(3), None, Some(100)]
+        );
+    }
 }

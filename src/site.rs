@@ -16,7 +16,7 @@ use crate::config::{Config, io_detail};
 use crate::content::load::is_ignored;
 use crate::content::{self, Library, LoadOptions};
 use crate::diagnostics::{Diagnostic, Diagnostics, Location, Problem};
-use crate::output::Staging;
+use crate::output::{Folders, Staging};
 use crate::render::{self, Job};
 use crate::templates::Templates;
 use crate::templates::views::SiteData;
@@ -132,9 +132,10 @@ impl Site {
     /// Writes the whole site into `out_dir` (which should be empty).
     pub fn write(&self, out_dir: &Path) -> Result<(usize, usize), Vec<Diagnostic>> {
         let copies = self.files_to_copy();
+        let folders = Folders::default();
         let mut problems: Vec<Diagnostic> = copies
             .par_iter()
-            .filter_map(|(dest, source)| copy_file(source, &out_dir.join(dest)).err())
+            .filter_map(|(dest, source)| copy_file(source, &out_dir.join(dest), &folders).err())
             .collect();
         let jobs = self.jobs();
         problems.extend(render::render_jobs(
@@ -142,6 +143,7 @@ impl Site {
             &self.templates,
             &jobs,
             out_dir,
+            &folders,
         ));
         if problems.is_empty() {
             Ok((jobs.len(), copies.len()))
@@ -234,7 +236,7 @@ pub fn build(options: &BuildOptions) -> Result<BuildReport, Vec<Diagnostic>> {
     })
 }
 
-fn copy_file(source: &Path, dest: &Path) -> Result<(), Diagnostic> {
+fn copy_file(source: &Path, dest: &Path, folders: &Folders) -> Result<(), Diagnostic> {
     let io_error = |e: std::io::Error| {
         Diagnostic::error(
             Location::file(source),
@@ -245,7 +247,7 @@ fn copy_file(source: &Path, dest: &Path) -> Result<(), Diagnostic> {
         )
     };
     if let Some(dir) = dest.parent() {
-        std::fs::create_dir_all(dir).map_err(io_error)?;
+        folders.ensure(dir).map_err(io_error)?;
     }
     std::fs::copy(source, dest).map(|_| ()).map_err(io_error)
 }

@@ -22,16 +22,25 @@ pub struct SiteData {
     pub library: Arc<Library>,
     /// `config` as a template value, built once.
     pub config_value: Value,
+    /// Each page's index in its section's order, for `lower`/`higher` without a search.
+    position_in_section: Vec<usize>,
 }
 
 impl SiteData {
     /// Bundles config and library for the views.
     pub fn new(config: Arc<Config>, library: Arc<Library>) -> SiteData {
         let config_value = Value::from(Serde(&*config));
+        let mut position_in_section = vec![0; library.pages.len()];
+        for section in &library.sections {
+            for (position, &page) in section.pages.iter().enumerate() {
+                position_in_section[page] = position;
+            }
+        }
         SiteData {
             config,
             library,
             config_value,
+            position_in_section,
         }
     }
 
@@ -57,41 +66,128 @@ pub fn section_value(site: &Arc<SiteData>, id: SectionId) -> Value {
     })
 }
 
-/// A list of pages, built lazily.
+/// A list of pages given by value (a paginator's slice), built lazily.
 pub fn pages_value(site: &Arc<SiteData>, ids: Arc<[PageId]>) -> Value {
+    list_value(site, PageIds::Owned(ids))
+}
+
+fn list_value(site: &Arc<SiteData>, ids: PageIds) -> Value {
     Value::from_object(PageList {
         site: site.clone(),
         ids,
     })
 }
 
-/// A taxonomy with its terms.
+/// A taxonomy with its terms, built lazily: a term page of a 100,000-page site must not build
+/// every other term's list.
 pub fn taxonomy_value(site: &Arc<SiteData>, index: usize) -> Value {
-    let taxonomy = &site.library.taxonomies[index];
-    let terms: Vec<Value> = (0..taxonomy.terms.len())
-        .map(|t| term_value(site, index, t))
-        .collect();
-    Value::from_pairs([
-        ("name", Value::from(taxonomy.name.as_str())),
-        ("title", Value::from(taxonomy.title.as_str())),
-        ("path", Value::from(taxonomy.path.as_str())),
-        ("permalink", Value::from(taxonomy.permalink.as_str())),
-        ("paginate_by", Value::from(taxonomy.paginate_by)),
-        ("terms", Value::from(terms)),
-    ])
+    Value::from_object(TaxonomyView {
+        site: site.clone(),
+        index,
+    })
 }
 
 /// One term of a taxonomy, with its pages.
 pub fn term_value(site: &Arc<SiteData>, taxonomy: usize, term: usize) -> Value {
-    let t = &site.library.taxonomies[taxonomy].terms[term];
-    Value::from_pairs([
-        ("name", Value::from(t.name.as_str())),
-        ("slug", Value::from(t.slug.as_str())),
-        ("path", Value::from(t.path.as_str())),
-        ("permalink", Value::from(t.permalink.as_str())),
-        ("page_count", Value::from(t.pages.len())),
-        ("pages", pages_value(site, t.pages.clone().into())),
-    ])
+    Value::from_object(TermView {
+        site: site.clone(),
+        taxonomy,
+        term,
+    })
+}
+
+#[derive(Debug)]
+struct TaxonomyView {
+    site: Arc<SiteData>,
+    index: usize,
+}
+
+impl Object for TaxonomyView {
+    fn repr(self: &Arc<Self>) -> ObjectRepr {
+        ObjectRepr::Map
+    }
+
+    fn enumerate(self: &Arc<Self>) -> Enumerator {
+        Enumerator::Str(&["name", "title", "path", "permalink", "paginate_by", "terms"])
+    }
+
+    fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
+        let taxonomy = &self.site.library.taxonomies[self.index];
+        Some(match key.as_str()? {
+            "name" => Value::from(taxonomy.name.as_str()),
+            "title" => Value::from(taxonomy.title.as_str()),
+            "path" => Value::from(taxonomy.path.as_str()),
+            "permalink" => Value::from(taxonomy.permalink.as_str()),
+            "paginate_by" => Value::from(taxonomy.paginate_by),
+            "terms" => Value::from_object(TermList {
+                site: self.site.clone(),
+                taxonomy: self.index,
+            }),
+            _ => return None,
+        })
+    }
+}
+
+#[derive(Debug)]
+struct TermList {
+    site: Arc<SiteData>,
+    taxonomy: usize,
+}
+
+impl Object for TermList {
+    fn repr(self: &Arc<Self>) -> ObjectRepr {
+        ObjectRepr::Seq
+    }
+
+    fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
+        let len = self.site.library.taxonomies[self.taxonomy].terms.len();
+        let index = seq_index(key, len)?;
+        Some(term_value(&self.site, self.taxonomy, index))
+    }
+
+    fn enumerate(self: &Arc<Self>) -> Enumerator {
+        Enumerator::Seq(self.site.library.taxonomies[self.taxonomy].terms.len())
+    }
+}
+
+#[derive(Debug)]
+struct TermView {
+    site: Arc<SiteData>,
+    taxonomy: usize,
+    term: usize,
+}
+
+impl Object for TermView {
+    fn repr(self: &Arc<Self>) -> ObjectRepr {
+        ObjectRepr::Map
+    }
+
+    fn enumerate(self: &Arc<Self>) -> Enumerator {
+        Enumerator::Str(&["name", "slug", "path", "permalink", "page_count", "pages"])
+    }
+
+    fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
+        let t = &self.site.library.taxonomies[self.taxonomy].terms[self.term];
+        Some(match key.as_str()? {
+            "name" => Value::from(t.name.as_str()),
+            "slug" => Value::from(t.slug.as_str()),
+            "path" => Value::from(t.path.as_str()),
+            "permalink" => Value::from(t.permalink.as_str()),
+            "page_count" => Value::from(t.pages.len()),
+            "pages" => list_value(&self.site, PageIds::Term(self.taxonomy, self.term)),
+            _ => return None,
+        })
+    }
+}
+
+/// `list[i]` and `list[-i]` on a sequence of `len` items.
+fn seq_index(key: &Value, len: usize) -> Option<usize> {
+    let index = key.as_i64()?;
+    if index < 0 {
+        len.checked_sub(index.unsigned_abs() as usize)
+    } else {
+        Some(index as usize).filter(|i| *i < len)
+    }
 }
 
 #[derive(Debug)]
@@ -226,7 +322,7 @@ impl Object for PageView {
             "ancestors" => ancestors_value(site, Some(page.section)),
             "lower" | "higher" => {
                 let siblings = &site.library.sections[page.section].pages;
-                let index = siblings.iter().position(|&p| p == self.id)?;
+                let index = site.position_in_section[self.id];
                 let neighbour = if key.as_str() == Some("lower") {
                     index.checked_add(1)
                 } else {
@@ -286,7 +382,7 @@ impl Object for SectionView {
             "title" => Value::from(section.meta.title.as_str()),
             "content" => Value::from_safe_string(section.markdown.content.to_string()),
             "description" => Value::from(section.markdown.description.as_str()),
-            "pages" => pages_value(site, section.pages.clone().into()),
+            "pages" => list_value(site, PageIds::Section(self.id)),
             // Notices past `expires` move to an archive list; these split the pages for it.
             "current_pages" | "expired_pages" => {
                 let want_expired = key.as_str() == Some("expired_pages");
@@ -334,10 +430,30 @@ fn ancestors_value(site: &Arc<SiteData>, from: Option<SectionId>) -> Value {
     Value::from(chain)
 }
 
+/// Where a page list's ids live: borrowed from the library where possible, so handing a
+/// 10,000-page section to a template copies nothing.
+#[derive(Debug)]
+enum PageIds {
+    Section(SectionId),
+    Term(usize, usize),
+    Owned(Arc<[PageId]>),
+}
+
 #[derive(Debug)]
 struct PageList {
     site: Arc<SiteData>,
-    ids: Arc<[PageId]>,
+    ids: PageIds,
+}
+
+impl PageList {
+    fn ids(&self) -> &[PageId] {
+        let library = &self.site.library;
+        match &self.ids {
+            PageIds::Section(id) => &library.sections[*id].pages,
+            PageIds::Term(t, term) => &library.taxonomies[*t].terms[*term].pages,
+            PageIds::Owned(ids) => ids,
+        }
+    }
 }
 
 impl Object for PageList {
@@ -346,17 +462,13 @@ impl Object for PageList {
     }
 
     fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
-        let index = key.as_i64()?;
-        let index = if index < 0 {
-            self.ids.len().checked_sub(index.unsigned_abs() as usize)?
-        } else {
-            index as usize
-        };
-        self.ids.get(index).map(|&id| page_value(&self.site, id))
+        let ids = self.ids();
+        let index = seq_index(key, ids.len())?;
+        Some(page_value(&self.site, ids[index]))
     }
 
     fn enumerate(self: &Arc<Self>) -> Enumerator {
-        Enumerator::Seq(self.ids.len())
+        Enumerator::Seq(self.ids().len())
     }
 }
 
