@@ -452,6 +452,16 @@ mod tests {
     }
 
     #[test]
+    fn taxonomies_may_not_shadow_any_page_field() {
+        for field in crate::fields::struct_fields::<PageFrontMatter>() {
+            assert!(
+                crate::config::RESERVED_PAGE_KEYS.contains(field),
+                "config::RESERVED_PAGE_KEYS lacks the page field `{field}`"
+            );
+        }
+    }
+
+    #[test]
     fn body_line_offset_counts_front_matter_lines() {
         let text = "+++\ntitle = \"a\"\n+++\nbody\n";
         let split = split(Path::new("a.md"), text).unwrap();

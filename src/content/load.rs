@@ -350,20 +350,14 @@ fn load_markdown(
     if name == "_index.md" {
         let meta = frontmatter::section_meta(&split.document);
         return match meta {
-            Ok(meta) if problems.is_empty() => Ok(Loaded::Section(Box::new(Section {
-                source: file.rel.clone(),
-                file: file.abs.clone(),
-                dir: parent_dir(&file.rel).to_string(),
+            Ok(meta) if problems.is_empty() => Ok(Loaded::Section(Box::new(Section::loaded(
+                file.rel.clone(),
+                file.abs.clone(),
+                parent_dir(&file.rel).to_string(),
                 meta,
-                path: String::new(),
-                permalink: String::new(),
-                parent: None,
-                subsections: Vec::new(),
-                pages: Vec::new(),
-                assets: Vec::new(),
-                markdown: rendered,
-                body_line_offset: split.body_line_offset,
-            }))),
+                rendered,
+                split.body_line_offset,
+            )))),
             Ok(_) => Err(problems),
             Err(more) => {
                 problems.extend(more);
@@ -574,29 +568,26 @@ fn check_video_assets(config: &Config, page: &Page, diagnostics: &mut Diagnostic
     }
 }
 
+/// The home page of a site without `content/_index.md`: titled after the site.
 fn implicit_home(config: &Config) -> Section {
-    Section {
-        source: "_index.md".into(),
-        file: config.content_dir().join("_index.md"),
-        dir: String::new(),
-        meta: SectionMeta {
-            title: config.title.clone(),
-            sort_by: SortBy::Date,
-            paginate_by: None,
-            template: None,
-            page_template: None,
-            weight: None,
-            extra: Default::default(),
-        },
-        path: String::new(),
-        permalink: String::new(),
-        parent: None,
-        subsections: Vec::new(),
-        pages: Vec::new(),
-        assets: Vec::new(),
-        markdown: Rendered::default(),
-        body_line_offset: 0,
-    }
+    let meta = SectionMeta {
+        title: config.title.clone(),
+        sort_by: SortBy::Date,
+        paginate_by: None,
+        template: None,
+        page_template: None,
+        weight: None,
+        extra: Default::default(),
+    };
+    let file = config.content_dir().join("_index.md");
+    Section::loaded(
+        "_index.md".into(),
+        file,
+        String::new(),
+        meta,
+        Rendered::default(),
+        0,
+    )
 }
 
 /// The path shown in messages: relative to the site root.

@@ -106,6 +106,34 @@ pub struct Section {
     pub body_line_offset: usize,
 }
 
+impl Section {
+    /// A section as loaded from its `_index.md`, before `resolve` gives it a URL, a parent and
+    /// its pages.
+    pub fn loaded(
+        source: String,
+        file: PathBuf,
+        dir: String,
+        meta: SectionMeta,
+        markdown: Rendered,
+        body_line_offset: usize,
+    ) -> Section {
+        Section {
+            source,
+            file,
+            dir,
+            meta,
+            path: String::new(),
+            permalink: String::new(),
+            parent: None,
+            subsections: Vec::new(),
+            pages: Vec::new(),
+            assets: Vec::new(),
+            markdown,
+            body_line_offset,
+        }
+    }
+}
+
 /// What a content path names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Target {
