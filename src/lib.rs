@@ -19,6 +19,7 @@ pub mod markdown;
 pub mod output;
 pub mod render;
 pub mod resolve;
+pub mod serve;
 pub mod site;
 pub mod slug;
 pub mod templates;

@@ -18,11 +18,14 @@ struct Cli {
 enum Command {
     /// Build the site into public/ (atomically: a failed build leaves public/ untouched)
     Build(cmd::build::Args),
+    /// Preview the site with live reload, on IPv6 and IPv4 (nothing is written to public/)
+    Serve(cmd::serve::Args),
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Build(args) => cmd::build::run(args),
+        Command::Serve(args) => cmd::serve::run(args),
     }
 }

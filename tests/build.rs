@@ -2058,7 +2058,10 @@ fn a_year_taxonomy_is_derived_from_dates_in_the_site_timezone() {
             "content/reports/c.md",
             "+++\ntitle = \"补录报告\"\ndate = 2024-02-01\nyear = \"2019\"\n+++\n",
         ),
-        ("content/reports/undated.md", "+++\ntitle = \"无日期\"\n+++\n"),
+        (
+            "content/reports/undated.md",
+            "+++\ntitle = \"无日期\"\n+++\n",
+        ),
     ]);
     site.build_ok(&[]);
     let years = site.html("year/");

@@ -1,0 +1,929 @@
+//! The HTTP side of the preview: listening on IPv6 and IPv4, and answering from the snapshot.
+//!
+//! By default one socket listens on `[::]` with `IPV6_V6ONLY` explicitly off, so it answers
+//! `http://[::1]:PORT/`, `http://127.0.0.1:PORT/` and `localhost` (whichever address that
+//! resolves to first) alike; where IPv6 is missing it falls back to `0.0.0.0` and says so.
+//!
+//! Every connection gets a thread of its own, which reads its requests and answers them from
+//! the current [`Snapshot`] (keep-alive, with an idle timeout); an event stream simply keeps its
+//! thread. tiny_http provides the protocol types and writes the responses
+//! ([`Response::raw_print`]: lengths, `HEAD`, dates), but its own connection handling is not
+//! used: it serves connections from a small pool that can leave a new connection queued behind
+//! idle ones with no timeout, and a browser loading a page with two dozen stylesheets keeps
+//! idle keep-alive and preconnected sockets around, so some requests waited for seconds.
+//!
+//! A request path is decoded and checked before anything else ([`safe_path`]): `..` and `.`
+//! segments, encoded slashes, backslashes, NUL and control characters, invalid or overlong UTF-8
+//! and `//` are refused with 400. Since files are only ever found by looking the checked path up
+//! in the snapshot's map, a path that slipped through could still not name a file outside the
+//! site.
+
+use std::fs::File;
+use std::io::{self, BufRead, BufReader, BufWriter, Read, Seek, SeekFrom, Write};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, TcpListener, TcpStream};
+use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::time::Duration;
+
+use tiny_http::{HTTPVersion, Header, Method, Response, ResponseBox, StatusCode};
+
+use super::reload::Hub;
+use super::snapshot::{
+    EVENTS_PATH, Lookup, RESERVED, SCRIPT_PATH, STATUS_PATH, Snapshot, Store, WORKER_PATH, inject,
+};
+use crate::templates::views::mime_of;
+
+/// The port tried first when none is given.
+pub const DEFAULT_PORT: u16 = 1111;
+/// Ports tried after a busy default one.
+const PORT_TRIES: u16 = 10;
+/// Connections served at once (each is a thread); more are answered 503.
+pub const MAX_CONNECTIONS: usize = 1024;
+/// A connection that sends nothing for this long is closed (browsers reconnect by themselves).
+const IDLE_TIMEOUT: Duration = Duration::from_secs(5);
+/// A response that cannot be written for this long is abandoned (a browser that stopped reading).
+const WRITE_TIMEOUT: Duration = Duration::from_secs(30);
+/// Longest request head accepted (request line and headers).
+const MAX_HEAD: u64 = 64 * 1024;
+
+const LIVERELOAD_JS: &str = include_str!("livereload.js");
+const WORKER_JS: &str = include_str!("livereload-worker.js");
+
+/// A bound listening socket, and what to tell the user about it.
+#[derive(Debug)]
+pub struct Listening {
+    listener: TcpListener,
+    /// The address bound.
+    pub addr: SocketAddr,
+    /// One socket for IPv6 and IPv4.
+    pub dual_stack: bool,
+    /// Things the user should know (a fallback to IPv4, another port than asked).
+    pub notes: Vec<String>,
+}
+
+impl Listening {
+    /// Every URL this server answers on from this machine.
+    pub fn urls(&self) -> Vec<String> {
+        let port = self.addr.port();
+        match self.addr.ip() {
+            _ if self.dual_stack => vec![
+                format!("http://[::1]:{port}/"),
+                format!("http://127.0.0.1:{port}/"),
+                format!("http://localhost:{port}/"),
+            ],
+            IpAddr::V4(ip) if ip.is_unspecified() => vec![
+                format!("http://127.0.0.1:{port}/"),
+                format!("http://localhost:{port}/"),
+            ],
+            IpAddr::V6(ip) if ip.is_unspecified() => vec![format!("http://[::1]:{port}/")],
+            IpAddr::V4(ip) => vec![format!("http://{ip}:{port}/")],
+            IpAddr::V6(ip) => vec![format!("http://[{ip}]:{port}/")],
+        }
+    }
+
+    /// Whether other machines can reach it too (it listens on every interface).
+    pub fn public(&self) -> bool {
+        self.addr.ip().is_unspecified()
+    }
+
+    /// The base URL previews are built with.
+    pub fn base_url(&self) -> String {
+        let urls = self.urls();
+        urls.iter()
+            .find(|u| u.contains("localhost"))
+            .unwrap_or(&urls[0])
+            .clone()
+    }
+}
+
+/// Binds the preview's socket: `ip` (default: `[::]`, dual stack) and `port` (default: 1111, or
+/// the next free one). An explicit port that is busy is an error.
+pub fn bind(ip: Option<IpAddr>, port: Option<u16>) -> Result<Listening, String> {
+    let candidates: Vec<u16> = match port {
+        Some(port) => vec![port],
+        None => (DEFAULT_PORT..DEFAULT_PORT + PORT_TRIES).collect(),
+    };
+    let mut notes = Vec::new();
+    for (i, &candidate) in candidates.iter().enumerate() {
+        match bind_port(ip, candidate, &mut notes) {
+            Ok((listener, dual_stack)) => {
+                let addr = listener.local_addr().map_err(|e| e.to_string())?;
+                if i > 0 {
+                    notes.push(format!(
+                        "port {DEFAULT_PORT} is in use (another preview?), so this one uses port {candidate}"
+                    ));
+                }
+                return Ok(Listening {
+                    listener,
+                    addr,
+                    dual_stack,
+                    notes,
+                });
+            }
+            Err(e) if e.kind() == io::ErrorKind::AddrInUse && i + 1 < candidates.len() => {}
+            Err(e) if e.kind() == io::ErrorKind::AddrInUse => {
+                return Err(match port {
+                    Some(port) => format!(
+                        "port {port} is already in use (is another `gongkai serve` running?); \
+                         stop it, or choose another port with --port N (--port 0 picks a free one)"
+                    ),
+                    None => format!(
+                        "ports {DEFAULT_PORT} to {} are all in use; choose one with --port N \
+                         (--port 0 picks a free one)",
+                        DEFAULT_PORT + PORT_TRIES - 1
+                    ),
+                });
+            }
+            Err(e) => {
+                let shown = ip.map_or("[::]".to_string(), |ip| {
+                    SocketAddr::new(ip, candidate).ip().to_string()
+                });
+                return Err(format!("cannot listen on {shown} port {candidate}: {e}"));
+            }
+        }
+    }
+    unreachable!("at least one port is tried")
+}
+
+fn bind_port(
+    ip: Option<IpAddr>,
+    port: u16,
+    notes: &mut Vec<String>,
+) -> io::Result<(TcpListener, bool)> {
+    match ip {
+        None | Some(IpAddr::V6(Ipv6Addr::UNSPECIFIED)) => {
+            let any6 = SocketAddr::new(Ipv6Addr::UNSPECIFIED.into(), port);
+            match listen(any6, true) {
+                Ok(listener) => Ok((listener, true)),
+                Err(e) if ip.is_none() && ipv6_unavailable(&e) => {
+                    notes.push(format!(
+                        "IPv6 is not available on this machine ({e}), so the preview listens on IPv4 only"
+                    ));
+                    let any4 = SocketAddr::new(Ipv4Addr::UNSPECIFIED.into(), port);
+                    Ok((listen(any4, false)?, false))
+                }
+                Err(e) => Err(e),
+            }
+        }
+        Some(ip) => Ok((listen(SocketAddr::new(ip, port), false)?, false)),
+    }
+}
+
+fn ipv6_unavailable(error: &io::Error) -> bool {
+    !matches!(
+        error.kind(),
+        io::ErrorKind::AddrInUse | io::ErrorKind::PermissionDenied
+    )
+}
+
+/// A listening TCP socket; for IPv6, `IPV6_V6ONLY` is set explicitly to `!dual_stack`, since the
+/// system default differs between systems (and Linux lets administrators change it).
+fn listen(addr: SocketAddr, dual_stack: bool) -> io::Result<TcpListener> {
+    use rustix::net::{AddressFamily, SocketType, sockopt};
+    let family = if addr.is_ipv6() {
+        AddressFamily::INET6
+    } else {
+        AddressFamily::INET
+    };
+    let socket = rustix::net::socket(family, SocketType::STREAM, None)?;
+    if addr.is_ipv6() {
+        sockopt::set_ipv6_v6only(&socket, !dual_stack)?;
+    }
+    // Lets a restarted preview bind while the last one's connections linger (not on Windows,
+    // where the option means something else: sharing a port with another live process).
+    #[cfg(unix)]
+    sockopt::set_socket_reuseaddr(&socket, true)?;
+    rustix::net::bind(&socket, &addr)?;
+    rustix::net::listen(&socket, 1024)?;
+    Ok(TcpListener::from(socket))
+}
+
+/// What request handlers share.
+#[derive(Debug)]
+pub struct State {
+    /// The site to serve.
+    pub store: Arc<Store>,
+    /// The browsers to tell.
+    pub hub: Arc<Hub>,
+}
+
+/// The running HTTP server.
+pub struct Server {
+    stopping: Arc<AtomicBool>,
+    addr: SocketAddr,
+}
+
+impl Server {
+    /// Starts accepting connections on `listening`.
+    pub fn start(listening: Listening, state: Arc<State>) -> Result<Server, String> {
+        let stopping = Arc::new(AtomicBool::new(false));
+        let addr = listening.addr;
+        let listener = listening.listener;
+        let flag = stopping.clone();
+        std::thread::Builder::new()
+            .name("gongkai-accept".into())
+            .spawn(move || accept_loop(&listener, &state, &flag))
+            .map_err(|e| e.to_string())?;
+        Ok(Server { stopping, addr })
+    }
+
+    /// Stops accepting connections (those open finish their current response).
+    pub fn stop(&self) {
+        self.stopping.store(true, Ordering::SeqCst);
+        // Wake the accept loop with a connection of our own.
+        let ip = match self.addr.ip() {
+            IpAddr::V4(ip) if ip.is_unspecified() => IpAddr::V4(Ipv4Addr::LOCALHOST),
+            IpAddr::V6(ip) if ip.is_unspecified() => IpAddr::V6(Ipv6Addr::LOCALHOST),
+            ip => ip,
+        };
+        let _ = TcpStream::connect_timeout(
+            &SocketAddr::new(ip, self.addr.port()),
+            Duration::from_secs(1),
+        );
+    }
+}
+
+fn accept_loop(listener: &TcpListener, state: &Arc<State>, stopping: &AtomicBool) {
+    let active = Arc::new(AtomicUsize::new(0));
+    for stream in listener.incoming() {
+        if stopping.load(Ordering::SeqCst) {
+            return;
+        }
+        let mut stream = match stream {
+            Ok(stream) => stream,
+            Err(_) => {
+                // Out of file descriptors, a connection reset before it was accepted…: the
+                // listener itself is fine, so wait a moment and go on.
+                std::thread::sleep(Duration::from_millis(20));
+                continue;
+            }
+        };
+        if active.load(Ordering::SeqCst) >= MAX_CONNECTIONS {
+            let _ = stream.write_all(
+                b"HTTP/1.1 503 Service Unavailable\r\nRetry-After: 1\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+            );
+            continue;
+        }
+        active.fetch_add(1, Ordering::SeqCst);
+        let (state, count) = (state.clone(), active.clone());
+        let spawned = std::thread::Builder::new()
+            .name("gongkai-conn".into())
+            .stack_size(512 * 1024)
+            .spawn(move || {
+                let _ = serve_connection(stream, &state);
+                count.fetch_sub(1, Ordering::SeqCst);
+            });
+        if spawned.is_err() {
+            active.fetch_sub(1, Ordering::SeqCst);
+        }
+    }
+}
+
+/// A request head, as read from a connection.
+#[derive(Debug)]
+pub struct Incoming {
+    /// `GET`, `HEAD`…
+    pub method: Method,
+    /// The request target, as sent.
+    pub target: String,
+    /// `HTTP/1.0` or `HTTP/1.1`.
+    pub version: HTTPVersion,
+    /// The headers.
+    pub headers: Vec<Header>,
+}
+
+impl Incoming {
+    /// The value of a header.
+    pub fn header(&self, name: &'static str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|h| h.field.equiv(name))
+            .map(|h| h.value.as_str())
+    }
+
+    /// Whether the client wants the connection kept open after the response.
+    fn keep_alive(&self) -> bool {
+        let connection = self
+            .header("Connection")
+            .unwrap_or_default()
+            .to_ascii_lowercase();
+        match self.version {
+            HTTPVersion(1, 1) => !connection.contains("close"),
+            _ => false,
+        }
+    }
+
+    /// Whether a body follows the head (the preview takes none).
+    fn has_body(&self) -> bool {
+        self.header("Transfer-Encoding").is_some()
+            || self
+                .header("Content-Length")
+                .is_some_and(|l| l.trim() != "0")
+    }
+}
+
+/// Why no request could be read.
+#[derive(Debug, PartialEq, Eq)]
+pub enum ReadError {
+    /// The connection was closed, or stayed silent too long: close it quietly.
+    Closed,
+    /// Not HTTP: answer 400 and close.
+    Malformed,
+    /// A version other than 1.0 and 1.1.
+    Version,
+}
+
+/// Reads one request head (request line and headers, up to the blank line).
+pub fn read_request(reader: &mut impl BufRead) -> Result<Incoming, ReadError> {
+    let mut budget = MAX_HEAD;
+    let mut next_line = |reader: &mut dyn BufRead| -> Result<String, ReadError> {
+        let mut line = Vec::new();
+        let read = reader
+            .take(budget)
+            .read_until(b'\n', &mut line)
+            .map_err(|_| ReadError::Closed)?;
+        budget -= read as u64;
+        if read == 0 {
+            return Err(ReadError::Closed);
+        }
+        if !line.ends_with(b"\n") {
+            return Err(if budget == 0 {
+                ReadError::Malformed
+            } else {
+                ReadError::Closed
+            });
+        }
+        let line = String::from_utf8(line).map_err(|_| ReadError::Malformed)?;
+        Ok(line.trim_end_matches(['\r', '\n']).to_string())
+    };
+    // A client may send blank lines before a request (RFC 9112 §2.2).
+    let mut request_line = next_line(reader)?;
+    while request_line.is_empty() {
+        request_line = next_line(reader)?;
+    }
+    let mut parts = request_line.split(' ');
+    let (Some(method), Some(target), Some(version), None) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
+    else {
+        return Err(ReadError::Malformed);
+    };
+    let version = match version {
+        "HTTP/1.1" => HTTPVersion(1, 1),
+        "HTTP/1.0" => HTTPVersion(1, 0),
+        v if v.starts_with("HTTP/") => return Err(ReadError::Version),
+        _ => return Err(ReadError::Malformed),
+    };
+    let method = method.parse().map_err(|()| ReadError::Malformed)?;
+    if target.is_empty() || !target.is_ascii() {
+        return Err(ReadError::Malformed);
+    }
+    let mut headers = Vec::new();
+    loop {
+        let line = next_line(reader)?;
+        if line.is_empty() {
+            break;
+        }
+        if line.starts_with([' ', '\t']) || headers.len() >= 100 {
+            return Err(ReadError::Malformed); // obsolete line folding, or a flood
+        }
+        headers.push(line.parse::<Header>().map_err(|()| ReadError::Malformed)?);
+    }
+    Ok(Incoming {
+        method,
+        target: target.to_string(),
+        version,
+        headers,
+    })
+}
+
+/// Answers the requests of one connection until it closes, goes idle, or asks to close.
+fn serve_connection(stream: TcpStream, state: &State) -> io::Result<()> {
+    stream.set_nodelay(true)?;
+    stream.set_read_timeout(Some(IDLE_TIMEOUT))?;
+    stream.set_write_timeout(Some(WRITE_TIMEOUT))?;
+    let mut reader = BufReader::new(stream.try_clone()?);
+    let mut writer = BufWriter::new(stream);
+    loop {
+        let request = match read_request(&mut reader) {
+            Ok(request) => request,
+            Err(ReadError::Closed) => return Ok(()),
+            Err(error) => {
+                let (status, body) = match error {
+                    ReadError::Version => (505, "Only HTTP/1.0 and HTTP/1.1 are supported.\n"),
+                    _ => (400, "Bad request.\n"),
+                };
+                let mut response = text(status, body);
+                response.add_header(header("Connection", "close"));
+                response.raw_print(&mut writer, HTTPVersion(1, 1), &[], false, None)?;
+                return writer.flush();
+            }
+        };
+        let mut keep_alive = request.keep_alive() && !request.has_body();
+        match handle(&request, state) {
+            Reply::Send(mut response) => {
+                if request.has_body() && response.status_code().0 < 400 {
+                    response = text(413, "The preview takes no request bodies.\n");
+                }
+                keep_alive &= response.status_code().0 != 400;
+                if !keep_alive {
+                    response.add_header(header("Connection", "close"));
+                }
+                let head = request.method == Method::Head;
+                response.raw_print(
+                    &mut writer,
+                    request.version.clone(),
+                    &request.headers,
+                    head,
+                    None,
+                )?;
+                writer.flush()?;
+            }
+            Reply::Events(subscription) => {
+                writer.write_all(
+                    b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream; charset=utf-8\r\n\
+                      Cache-Control: no-store\r\nX-Content-Type-Options: nosniff\r\nConnection: close\r\n\r\n",
+                )?;
+                subscription.stream(&mut writer);
+                return Ok(());
+            }
+        }
+        if !keep_alive {
+            return Ok(());
+        }
+    }
+}
+
+/// What to do with a request.
+pub enum Reply {
+    /// Send this response.
+    Send(ResponseBox),
+    /// Turn the connection into a live-reload event stream.
+    Events(super::reload::Subscription),
+}
+
+/// Answers one request.
+pub fn handle(request: &Incoming, state: &State) -> Reply {
+    if !matches!(request.method, Method::Get | Method::Head) {
+        let response = text(405, "Only GET and HEAD are supported.\n")
+            .with_header(header("Allow", "GET, HEAD"));
+        return Reply::Send(response);
+    }
+    let (path, query) = match safe_path(&request.target) {
+        Ok(checked) => checked,
+        Err(why) => return Reply::Send(text(400, &format!("Bad request: {why}.\n"))),
+    };
+    if path.starts_with(RESERVED) {
+        return own(request, &path, &query, state);
+    }
+    let snapshot = state.store.get();
+    Reply::Send(match snapshot.lookup(&path) {
+        Lookup::Page(output) => {
+            let body = Body::Bytes(output.html.clone());
+            send(request, 200, "text/html; charset=utf-8", body)
+        }
+        Lookup::File(file) => match Body::file(file) {
+            Ok(body) => send(request, 200, mime_of(&file.to_string_lossy()), body),
+            Err(_) => not_found(request, &snapshot, state, &path),
+        },
+        Lookup::AddSlash => {
+            let raw_path = request.target.split(['?', '#']).next().unwrap_or("/");
+            let location = match query.is_empty() {
+                true => format!("{raw_path}/"),
+                false => format!("{raw_path}/?{query}"),
+            };
+            text(301, &format!("Moved to {location}\n")).with_header(header("Location", &location))
+        }
+        Lookup::NotFound => not_found(request, &snapshot, state, &path),
+    })
+}
+
+fn not_found(request: &Incoming, snapshot: &Snapshot, state: &State, path: &str) -> ResponseBox {
+    if snapshot.build == 0 {
+        // Nothing ever built: say why, and reload by itself once the site builds.
+        let errors = state.hub.current_error_text().unwrap_or_default();
+        let body = format!(
+            "<h1>构建失败 · The site did not build</h1>\n<p>修正下列问题并保存，本页会自动刷新。\
+             Fix the problems below (they are also in the terminal) and save: this page reloads by itself.</p>\n\
+             <pre>{}</pre>",
+            escape(&errors)
+        );
+        let page = builtin_page("构建失败 · Build failed", &body, snapshot);
+        return send(
+            request,
+            500,
+            "text/html; charset=utf-8",
+            Body::Bytes(page.into()),
+        );
+    }
+    let body = match snapshot.not_found_page() {
+        Some(output) => output.html.clone(),
+        None => {
+            let body = format!(
+                "<h1>未找到此页面 · Not found</h1>\n<p><code>{}</code></p>",
+                escape(path)
+            );
+            builtin_page("未找到 · Not found", &body, snapshot).into()
+        }
+    };
+    send(request, 404, "text/html; charset=utf-8", Body::Bytes(body))
+}
+
+fn builtin_page(title: &str, body: &str, snapshot: &Snapshot) -> Vec<u8> {
+    let html = format!(
+        "<!DOCTYPE html>\n<html lang=\"zh-CN\">\n<head>\n<meta charset=\"utf-8\">\n\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>{title}</title>\n\
+         </head>\n<body>\n<main>\n{body}\n</main>\n</body>\n</html>\n"
+    );
+    inject(&html, &snapshot.server, snapshot.build)
+}
+
+/// The preview's own URLs under `/__gongkai/`.
+fn own(request: &Incoming, path: &str, query: &str, state: &State) -> Reply {
+    let js = "text/javascript; charset=utf-8";
+    Reply::Send(match path {
+        SCRIPT_PATH => send(
+            request,
+            200,
+            js,
+            Body::Bytes(LIVERELOAD_JS.as_bytes().into()),
+        ),
+        WORKER_PATH => send(request, 200, js, Body::Bytes(WORKER_JS.as_bytes().into())),
+        EVENTS_PATH if request.method == Method::Get => {
+            let snapshot = state.store.get();
+            let stale = page_is_stale(&snapshot, query);
+            match state.hub.subscribe(snapshot.build, stale) {
+                Some(subscription) => return Reply::Events(subscription),
+                None => text(503, "Too many live-reload connections.\n")
+                    .with_header(header("Retry-After", "5")),
+            }
+        }
+        STATUS_PATH => {
+            let snapshot = state.store.get();
+            let error = state.hub.current_error();
+            let json = format!(
+                "{{\"build\":{},\"stale\":{},\"error\":{}}}",
+                snapshot.build,
+                page_is_stale(&snapshot, query),
+                error.as_deref().unwrap_or("null")
+            );
+            send(
+                request,
+                200,
+                "application/json",
+                Body::Bytes(json.as_bytes().into()),
+            )
+        }
+        _ => text(404, "Not found.\n"),
+    })
+}
+
+/// Whether the page a browser describes in `query` (`server`, `build`, `path`) is out of date.
+fn page_is_stale(snapshot: &Snapshot, query: &str) -> bool {
+    let (Some(server), Some(build), Some(path)) = (
+        query_param(query, "server"),
+        query_param(query, "build").and_then(|b| b.parse().ok()),
+        query_param(query, "path"),
+    ) else {
+        return false;
+    };
+    snapshot.is_stale(&server, build, &path)
+}
+
+/// A response body: a rendered page, or a file opened for reading.
+enum Body {
+    Bytes(Arc<[u8]>),
+    File(File, u64),
+}
+
+impl Body {
+    fn file(path: &Path) -> io::Result<Body> {
+        let file = File::open(path)?;
+        let metadata = file.metadata()?;
+        if !metadata.is_file() {
+            return Err(io::Error::new(io::ErrorKind::NotFound, "not a file"));
+        }
+        Ok(Body::File(file, metadata.len()))
+    }
+
+    fn len(&self) -> u64 {
+        match self {
+            Body::Bytes(bytes) => bytes.len() as u64,
+            Body::File(_, len) => *len,
+        }
+    }
+
+    /// A reader of `count` bytes from `start`.
+    fn reader(self, start: u64, count: u64) -> io::Result<Box<dyn Read + Send>> {
+        Ok(match self {
+            Body::Bytes(bytes) => Box::new(SliceReader {
+                pos: start as usize,
+                end: (start + count) as usize,
+                bytes,
+            }),
+            Body::File(mut file, _) => {
+                file.seek(SeekFrom::Start(start))?;
+                Box::new(file.take(count))
+            }
+        })
+    }
+}
+
+/// Reads a range of shared bytes without copying them first.
+struct SliceReader {
+    bytes: Arc<[u8]>,
+    pos: usize,
+    end: usize,
+}
+
+impl Read for SliceReader {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = buf.len().min(self.end - self.pos);
+        buf[..n].copy_from_slice(&self.bytes[self.pos..self.pos + n]);
+        self.pos += n;
+        Ok(n)
+    }
+}
+
+/// A response with `body` and `status`, honouring a byte `Range` on 200 responses (206, or 416
+/// when it lies outside the body). For HEAD the same headers go out and the body stays unread.
+fn send(request: &Incoming, status: u16, content_type: &str, body: Body) -> ResponseBox {
+    let len = body.len();
+    let range = match status {
+        200 => parse_range(request.header("Range"), len),
+        _ => Range::Full,
+    };
+    let mut headers = vec![
+        header("Content-Type", content_type),
+        header("Cache-Control", "no-store"),
+        header("X-Content-Type-Options", "nosniff"),
+        header("Accept-Ranges", "bytes"),
+    ];
+    let (status, start, count) = match range {
+        Range::Full => (status, 0, len),
+        Range::Part(first, last) => {
+            headers.push(header(
+                "Content-Range",
+                &format!("bytes {first}-{last}/{len}"),
+            ));
+            (206, first, last - first + 1)
+        }
+        Range::Unsatisfiable => {
+            return text(416, "Range not satisfiable.\n")
+                .with_header(header("Content-Range", &format!("bytes */{len}")));
+        }
+    };
+    match body.reader(start, count) {
+        Ok(reader) => Response::new(
+            StatusCode(status),
+            headers,
+            reader,
+            Some(count as usize),
+            None,
+        ),
+        Err(_) => text(500, "Could not read the file.\n"),
+    }
+}
+
+/// A byte range request, resolved against a body of known length.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Range {
+    /// No range, or one this server ignores (several ranges, another unit, bad syntax).
+    Full,
+    /// First and last byte, inclusive.
+    Part(u64, u64),
+    /// A well-formed range that lies outside the body.
+    Unsatisfiable,
+}
+
+/// Reads a `Range` header (RFC 9110 §14): `bytes=a-b`, `bytes=a-`, `bytes=-n`.
+pub fn parse_range(value: Option<&str>, len: u64) -> Range {
+    let Some(value) = value else {
+        return Range::Full;
+    };
+    let Some((unit, spec)) = value.trim().split_once('=') else {
+        return Range::Full;
+    };
+    if !unit.trim().eq_ignore_ascii_case("bytes") || spec.contains(',') {
+        return Range::Full;
+    }
+    let Some((first, last)) = spec.trim().split_once('-') else {
+        return Range::Full;
+    };
+    let number = |s: &str| -> Option<u64> {
+        let s = s.trim();
+        (!s.is_empty() && s.bytes().all(|b| b.is_ascii_digit())).then(|| s.parse().ok())?
+    };
+    match (first.trim().is_empty(), number(first), number(last)) {
+        // The last n bytes.
+        (true, _, Some(n)) if n == 0 || len == 0 => Range::Unsatisfiable,
+        (true, _, Some(n)) => Range::Part(len.saturating_sub(n), len - 1),
+        (false, Some(a), _) if a >= len => Range::Unsatisfiable,
+        (false, Some(a), None) if last.trim().is_empty() => Range::Part(a, len - 1),
+        (false, Some(a), Some(b)) if b >= a => Range::Part(a, b.min(len - 1)),
+        _ => Range::Full,
+    }
+}
+
+/// Splits a request target into its decoded, checked path and its raw query; refuses, with a
+/// reason, anything that could name something outside the site or be read two ways.
+pub fn safe_path(target: &str) -> Result<(String, String), &'static str> {
+    if !target.starts_with('/') {
+        return Err("the request target must be a path starting with /");
+    }
+    let (raw_path, query) = target.split_once('?').unwrap_or((target, ""));
+    let raw_path = raw_path.split('#').next().unwrap_or_default();
+    let query = query.split('#').next().unwrap_or_default();
+    if raw_path.starts_with("//") {
+        return Err("paths starting with // are refused");
+    }
+    if raw_path.contains('\\') {
+        return Err("backslashes are refused");
+    }
+    let lower = raw_path.to_ascii_lowercase();
+    if lower.contains("%2f") || lower.contains("%5c") {
+        return Err("encoded slashes are refused");
+    }
+    let bytes = percent_decode(raw_path).ok_or("the percent-encoding is invalid")?;
+    let path = String::from_utf8(bytes).map_err(|_| "the path is not valid UTF-8")?;
+    if path.chars().any(char::is_control) {
+        return Err("control characters (NUL included) are refused");
+    }
+    if path.contains('\\') {
+        return Err("backslashes are refused");
+    }
+    if path.contains("//") {
+        return Err("empty path segments are refused");
+    }
+    if path
+        .split('/')
+        .any(|segment| segment == ".." || segment == ".")
+    {
+        return Err("`.` and `..` segments are refused");
+    }
+    Ok((path, query.to_string()))
+}
+
+/// Decodes `%XX` escapes into bytes; `None` for a `%` not followed by two hex digits.
+fn percent_decode(text: &str) -> Option<Vec<u8>> {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' {
+            let hex = bytes.get(i + 1..i + 3)?;
+            let hex = std::str::from_utf8(hex).ok()?;
+            out.push(u8::from_str_radix(hex, 16).ok()?);
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    Some(out)
+}
+
+/// One parameter of a query string, decoded (`+` is a space).
+pub fn query_param(query: &str, key: &str) -> Option<String> {
+    query.split('&').find_map(|pair| {
+        let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+        (k == key).then(|| {
+            let v = v.replace('+', " ");
+            percent_decode(&v).and_then(|b| String::from_utf8(b).ok())
+        })?
+    })
+}
+
+fn header(name: &str, value: &str) -> Header {
+    Header::from_bytes(name.as_bytes(), value.as_bytes())
+        .unwrap_or_else(|_| Header::from_bytes(name.as_bytes(), &b"-"[..]).expect("an ASCII name"))
+}
+
+fn text(status: u16, body: &str) -> ResponseBox {
+    Response::from_string(body)
+        .with_status_code(StatusCode(status))
+        .with_header(header("Content-Type", "text/plain; charset=utf-8"))
+        .with_header(header("Cache-Control", "no-store"))
+        .boxed()
+}
+
+fn escape(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_that_could_leave_the_site_are_refused() {
+        for bad in [
+            "/../secret",
+            "/a/../../secret",
+            "/%2e%2e/secret",
+            "/%2E%2E/secret",
+            "/a/%2e%2e%2fsecret",
+            "/..%2fsecret",
+            "/..%5csecret",
+            "/a\\..\\secret",
+            "/%5c..%5csecret",
+            "//etc/passwd",
+            "/a/%00.html",
+            "/%c0%ae%c0%ae/secret",
+            "/%e0%80%ae/secret",
+            "/%zz",
+            "/a/./b",
+            "http://example.com/",
+            "*",
+            "/a/%0a",
+        ] {
+            assert!(safe_path(bad).is_err(), "{bad} should be refused");
+        }
+    }
+
+    #[test]
+    fn ordinary_paths_are_decoded() {
+        assert_eq!(
+            safe_path("/reports/%E6%8A%A5%E5%91%8A/?a=1#x").unwrap(),
+            ("/reports/报告/".to_string(), "a=1".to_string())
+        );
+        assert_eq!(safe_path("/a.b/c..d/").unwrap().0, "/a.b/c..d/");
+    }
+
+    #[test]
+    fn ranges_follow_rfc_9110() {
+        assert_eq!(parse_range(None, 10), Range::Full);
+        assert_eq!(parse_range(Some("bytes=0-3"), 10), Range::Part(0, 3));
+        assert_eq!(parse_range(Some("bytes=5-"), 10), Range::Part(5, 9));
+        assert_eq!(parse_range(Some("bytes=-4"), 10), Range::Part(6, 9));
+        assert_eq!(parse_range(Some("bytes=-40"), 10), Range::Part(0, 9));
+        assert_eq!(parse_range(Some("bytes=8-100"), 10), Range::Part(8, 9));
+        assert_eq!(parse_range(Some("bytes=10-"), 10), Range::Unsatisfiable);
+        assert_eq!(parse_range(Some("bytes=-0"), 10), Range::Unsatisfiable);
+        assert_eq!(parse_range(Some("bytes=5-2"), 10), Range::Full);
+        assert_eq!(parse_range(Some("bytes=0-1,4-5"), 10), Range::Full);
+        assert_eq!(parse_range(Some("items=0-1"), 10), Range::Full);
+        assert_eq!(parse_range(Some("bytes=x-1"), 10), Range::Full);
+    }
+
+    #[test]
+    fn request_heads_are_read_one_at_a_time() {
+        let raw = b"\r\nGET /a/?x=1 HTTP/1.1\r\nHost: h\r\nRange: bytes=0-1\r\n\r\nHEAD / HTTP/1.0\r\n\r\n";
+        let mut reader = &raw[..];
+        let first = read_request(&mut reader).unwrap();
+        assert_eq!(
+            (first.method.as_str(), first.target.as_str()),
+            ("GET", "/a/?x=1")
+        );
+        assert_eq!(first.header("range"), Some("bytes=0-1"));
+        assert!(first.keep_alive());
+        let second = read_request(&mut reader).unwrap();
+        assert_eq!(second.method, Method::Head);
+        assert!(!second.keep_alive(), "HTTP/1.0 closes");
+        assert_eq!(read_request(&mut reader).unwrap_err(), ReadError::Closed);
+
+        let bad = |raw: &[u8]| read_request(&mut &raw[..]).unwrap_err();
+        assert_eq!(bad(b"GET /\r\n\r\n"), ReadError::Malformed);
+        assert_eq!(bad(b"GET / HTTP/2.0\r\n\r\n"), ReadError::Version);
+        assert_eq!(
+            bad(b"GET /\xe4\xb8\xad HTTP/1.1\r\n\r\n"),
+            ReadError::Malformed
+        );
+        assert_eq!(
+            bad(b"GET / HTTP/1.1\r\n folded\r\n\r\n"),
+            ReadError::Malformed
+        );
+        assert_eq!(
+            bad(b"GET / HTTP/1.1\r\nHost: h"),
+            ReadError::Closed,
+            "cut off mid-head"
+        );
+        let flood = [b"GET / HTTP/1.1\r\n".as_slice(), &[b'a'; 70 * 1024]].concat();
+        assert_eq!(bad(&flood), ReadError::Malformed);
+    }
+
+    #[test]
+    fn query_parameters_are_decoded() {
+        let q = "server=s1&build=12&path=%2Freports%2F%E6%8A%A5%E5%91%8A%2F";
+        assert_eq!(query_param(q, "path").unwrap(), "/reports/报告/");
+        assert_eq!(query_param(q, "build").unwrap(), "12");
+        assert_eq!(query_param(q, "nope"), None);
+    }
+
+    #[test]
+    fn the_default_socket_answers_ipv6_and_ipv4() {
+        let Ok(listening) = bind(None, Some(0)) else {
+            return; // No network namespace in this sandbox.
+        };
+        let port = listening.addr.port();
+        if listening.dual_stack {
+            assert!(std::net::TcpStream::connect(("::1", port)).is_ok());
+        }
+        assert!(std::net::TcpStream::connect(("127.0.0.1", port)).is_ok());
+        let busy = bind(None, Some(port)).unwrap_err();
+        assert!(busy.contains("already in use"), "{busy}");
+    }
+}

@@ -1,0 +1,870 @@
+//! `gongkai serve` on real sockets: the binary is started on an ephemeral port against a copy of
+//! the `basic` fixture, reached over `[::1]` and `127.0.0.1` with a plain `TcpStream` client, and
+//! its live-reload stream is read as a browser's `EventSource` would. Every wait is bounded.
+
+use std::fs;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc::{self, Receiver};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+const WAIT: Duration = Duration::from_secs(10);
+const SECRET: &str = "TOP-SECRET-outside-the-site-0d3805e0";
+const LIVE_PAGE: &str = "+++\ntitle = \"实时预览测试\"\ndate = 2024-01-02\n+++\n第一版正文。\n";
+
+/// A copy of the fixture in a temporary folder, with a secret file beside (outside) the site.
+struct Site {
+    _dir: tempfile::TempDir,
+    root: PathBuf,
+    secret: PathBuf,
+}
+
+impl Site {
+    fn new() -> Site {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().join("site");
+        copy_dir(Path::new("tests/fixtures/basic"), &root);
+        fs::write(root.join("content/notices/live.md"), LIVE_PAGE).unwrap();
+        let secret = dir.path().join("secret.txt");
+        fs::write(&secret, SECRET).unwrap();
+        Site {
+            _dir: dir,
+            root,
+            secret,
+        }
+    }
+
+    fn path(&self, rel: &str) -> PathBuf {
+        self.root.join(rel)
+    }
+
+    fn write(&self, rel: &str, text: &str) {
+        let path = self.path(rel);
+        fs::create_dir_all(path.parent().unwrap()).unwrap();
+        fs::write(path, text).unwrap();
+    }
+
+    fn append(&self, rel: &str, text: &str) {
+        let mut file = fs::OpenOptions::new()
+            .append(true)
+            .open(self.path(rel))
+            .unwrap();
+        file.write_all(text.as_bytes()).unwrap();
+    }
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    fs::create_dir_all(to).unwrap();
+    for entry in fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            fs::copy(entry.path(), target).unwrap();
+        }
+    }
+}
+
+/// The running binary; killed when dropped, whatever the test did.
+struct Server {
+    child: Child,
+    port: u16,
+    lines: Receiver<String>,
+    log: Arc<Mutex<String>>,
+}
+
+impl Server {
+    fn start(site: &Site) -> Server {
+        Server::start_with(site, &[])
+    }
+
+    fn start_with(site: &Site, extra: &[&str]) -> Server {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_gongkai"))
+            .arg("serve")
+            .arg("--root")
+            .arg(&site.root)
+            .args(["--port", "0"])
+            .args(extra)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let log = Arc::new(Mutex::new(String::new()));
+        let (sender, lines) = mpsc::channel();
+        for stream in [
+            Box::new(child.stdout.take().unwrap()) as Box<dyn Read + Send>,
+            Box::new(child.stderr.take().unwrap()),
+        ] {
+            let (sender, log) = (sender.clone(), log.clone());
+            std::thread::spawn(move || {
+                for line in BufReader::new(stream).lines().map_while(Result::ok) {
+                    log.lock().unwrap().push_str(&format!("{line}\n"));
+                    let _ = sender.send(line);
+                }
+            });
+        }
+        let mut server = Server {
+            child,
+            port: 0,
+            lines,
+            log,
+        };
+        let url = server.wait_for_line("http://127.0.0.1:");
+        let port = url.rsplit(':').next().unwrap().trim_end_matches('/');
+        server.port = port.parse().unwrap();
+        server.wait_for_line("Press Ctrl-C to stop");
+        server
+    }
+
+    fn wait_for_line(&self, needle: &str) -> String {
+        let deadline = Instant::now() + WAIT;
+        while let Some(left) = deadline.checked_duration_since(Instant::now()) {
+            match self.lines.recv_timeout(left) {
+                Ok(line) if line.contains(needle) => return line,
+                Ok(_) => {}
+                Err(_) => break,
+            }
+        }
+        panic!(
+            "the server never printed `{needle}`; it printed:\n{}",
+            self.log()
+        );
+    }
+
+    fn log(&self) -> String {
+        self.log.lock().unwrap().clone()
+    }
+
+    fn v4(&self) -> String {
+        format!("127.0.0.1:{}", self.port)
+    }
+
+    fn v6(&self) -> String {
+        format!("[::1]:{}", self.port)
+    }
+
+    fn get(&self, path: &str) -> Response {
+        request(&self.v4(), "GET", path, &[])
+    }
+
+    fn events(&self, address: &str) -> Events {
+        Events::open(address, "/__gongkai/events")
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[derive(Debug)]
+struct Response {
+    status: u16,
+    headers: Vec<(String, String)>,
+    body: Vec<u8>,
+}
+
+impl Response {
+    fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+}
+
+/// One HTTP/1.1 request with `Connection: close`; the target is sent exactly as given.
+fn request(address: &str, method: &str, target: &str, headers: &[(&str, &str)]) -> Response {
+    let mut stream = connect(address);
+    let mut head =
+        format!("{method} {target} HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n");
+    for (name, value) in headers {
+        head.push_str(&format!("{name}: {value}\r\n"));
+    }
+    head.push_str("\r\n");
+    stream.write_all(head.as_bytes()).unwrap();
+    let mut raw = Vec::new();
+    let _ = stream.read_to_end(&mut raw);
+    let split = raw
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .unwrap_or_else(|| {
+            panic!(
+                "no response to {method} {target}: {:?}",
+                String::from_utf8_lossy(&raw)
+            )
+        });
+    let head = String::from_utf8_lossy(&raw[..split]).into_owned();
+    let mut lines = head.lines();
+    let status = lines
+        .next()
+        .unwrap()
+        .split(' ')
+        .nth(1)
+        .unwrap()
+        .parse()
+        .unwrap();
+    let headers = lines
+        .filter_map(|l| l.split_once(':'))
+        .map(|(n, v)| (n.trim().to_string(), v.trim().to_string()))
+        .collect();
+    Response {
+        status,
+        headers,
+        body: raw[split + 4..].to_vec(),
+    }
+}
+
+fn connect(address: &str) -> TcpStream {
+    let addr = address.parse().unwrap();
+    let stream = TcpStream::connect_timeout(&addr, WAIT)
+        .unwrap_or_else(|e| panic!("cannot connect to {address}: {e}"));
+    stream.set_read_timeout(Some(WAIT)).unwrap();
+    stream
+}
+
+/// A live-reload event stream, read like `EventSource` does.
+struct Events {
+    reader: BufReader<TcpStream>,
+}
+
+impl Events {
+    fn open(address: &str, target: &str) -> Events {
+        let mut stream = connect(address);
+        let head = format!(
+            "GET {target} HTTP/1.1\r\nHost: {address}\r\nAccept: text/event-stream\r\n\r\n"
+        );
+        stream.write_all(head.as_bytes()).unwrap();
+        let mut reader = BufReader::new(stream);
+        let mut status = String::new();
+        reader.read_line(&mut status).unwrap();
+        assert!(status.starts_with("HTTP/1.1 200"), "{status}");
+        let mut saw_type = false;
+        loop {
+            let mut line = String::new();
+            reader.read_line(&mut line).unwrap();
+            saw_type |= line
+                .to_ascii_lowercase()
+                .starts_with("content-type: text/event-stream");
+            if line == "\r\n" {
+                break;
+            }
+        }
+        assert!(saw_type, "the stream must be text/event-stream");
+        let mut events = Events { reader };
+        events.next(WAIT).expect("a hello event");
+        events
+    }
+
+    /// The next event as (name, data), or `None` once `limit` has passed.
+    fn next(&mut self, limit: Duration) -> Option<(String, String)> {
+        let deadline = Instant::now() + limit;
+        let (mut name, mut data) = (String::new(), String::new());
+        loop {
+            let left = deadline.checked_duration_since(Instant::now())?;
+            self.reader
+                .get_ref()
+                .set_read_timeout(Some(left.max(Duration::from_millis(1))))
+                .unwrap();
+            let mut line = String::new();
+            match self.reader.read_line(&mut line) {
+                Ok(0) => return None,
+                Ok(_) => {}
+                Err(_) => return None,
+            }
+            let line = line.trim_end_matches(['\r', '\n']);
+            if let Some(value) = line.strip_prefix("event: ") {
+                name = value.to_string();
+            } else if let Some(value) = line.strip_prefix("data: ") {
+                data.push_str(value);
+            } else if line.is_empty() && !name.is_empty() {
+                return Some((name, data));
+            }
+        }
+    }
+
+    /// Waits for the event `name`, skipping others; returns its data.
+    fn expect(&mut self, name: &str) -> String {
+        let deadline = Instant::now() + WAIT;
+        while let Some(left) = deadline.checked_duration_since(Instant::now()) {
+            match self.next(left) {
+                Some((event, data)) if event == name => return data,
+                Some(_) => {}
+                None => break,
+            }
+        }
+        panic!("no `{name}` event within {WAIT:?}");
+    }
+
+    /// Asserts that no event at all comes within `quiet`.
+    fn expect_none(&mut self, quiet: Duration) {
+        if let Some((name, data)) = self.next(quiet) {
+            panic!("unexpected `{name}` event: {data}");
+        }
+    }
+}
+
+/// Polls `path` until its body contains `needle`, for changes whose event is not awaited.
+fn eventually_contains(server: &Server, path: &str, needle: &str) -> Response {
+    let deadline = Instant::now() + WAIT;
+    loop {
+        let response = server.get(path);
+        if response.text().contains(needle) || Instant::now() > deadline {
+            assert!(
+                response.text().contains(needle),
+                "{path} never showed `{needle}`"
+            );
+            return response;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+#[test]
+fn pages_are_served_over_ipv6_and_ipv4_with_the_right_headers() {
+    let site = Site::new();
+    let server = Server::start(&site);
+    let printed = server.log();
+    for url in ["http://[::1]:", "http://127.0.0.1:", "http://localhost:"] {
+        assert!(printed.contains(url), "{url} is not printed:\n{printed}");
+    }
+    for address in [server.v6(), server.v4()] {
+        let home = request(&address, "GET", "/", &[]);
+        assert_eq!(home.status, 200, "{address}");
+        assert_eq!(
+            home.header("Content-Type"),
+            Some("text/html; charset=utf-8")
+        );
+        assert_eq!(home.header("Cache-Control"), Some("no-store"));
+        let html = home.text();
+        let tag = html
+            .find("<script src=\"/__gongkai/livereload.js\"")
+            .expect("the reload script");
+        assert!(
+            tag < html.rfind("</body>").unwrap(),
+            "the script goes before </body>"
+        );
+        assert!(
+            html[tag..].contains(" defer></script>"),
+            "an external, deferred script"
+        );
+    }
+
+    let head = request(&server.v6(), "HEAD", "/notices/live/", &[]);
+    let get = server.get("/notices/live/");
+    assert_eq!(head.status, 200);
+    assert!(head.body.is_empty(), "HEAD has no body");
+    assert_eq!(
+        head.header("Content-Length"),
+        Some(get.body.len().to_string().as_str())
+    );
+    assert!(get.text().contains("实时预览测试"));
+
+    let css = server.get("/css/site.css");
+    assert_eq!(css.header("Content-Type"), Some("text/css; charset=utf-8"));
+    let script = server.get("/__gongkai/livereload.js");
+    assert_eq!(
+        script.header("Content-Type"),
+        Some("text/javascript; charset=utf-8")
+    );
+    assert!(script.text().contains("EventSource"));
+    assert!(
+        script.text().contains("location"),
+        "URLs come from location, so [::1] works"
+    );
+    let worker = server.get("/__gongkai/livereload-worker.js");
+    assert!(worker.text().contains("EventSource"));
+
+    let folder = server.get("/notices?x=1");
+    assert_eq!(
+        folder.status, 301,
+        "a folder without its slash is redirected"
+    );
+    assert_eq!(folder.header("Location"), Some("/notices/?x=1"));
+
+    let not_found = server.get("/no/such/page/");
+    assert_eq!(not_found.status, 404);
+    let theme_404 = server.get("/404.html");
+    assert_eq!(
+        not_found.body, theme_404.body,
+        "the theme's 404 page is served with status 404"
+    );
+    assert_eq!(server.get("/css/").status, 404, "no directory listings");
+
+    let post = request(&server.v4(), "POST", "/", &[("Content-Length", "0")]);
+    assert_eq!(post.status, 405);
+    assert!(
+        !site.root.join("public").exists(),
+        "the preview never writes public/"
+    );
+}
+
+#[test]
+fn byte_ranges_are_answered_with_206_and_416() {
+    let site = Site::new();
+    let pdf = fs::read(site.path("content/reports/2023-annual/report.pdf")).unwrap();
+    let len = pdf.len();
+    let server = Server::start(&site);
+    let path = "/reports/2023-annual/report.pdf";
+
+    let whole = server.get(path);
+    assert_eq!(whole.status, 200);
+    assert_eq!(whole.header("Accept-Ranges"), Some("bytes"));
+    assert_eq!(whole.header("Content-Type"), Some("application/pdf"));
+    assert_eq!(whole.body, pdf);
+
+    let part = request(&server.v6(), "GET", path, &[("Range", "bytes=2-5")]);
+    assert_eq!(part.status, 206);
+    assert_eq!(
+        part.header("Content-Range"),
+        Some(format!("bytes 2-5/{len}").as_str())
+    );
+    assert_eq!(part.body, &pdf[2..6]);
+
+    let suffix = request(&server.v4(), "GET", path, &[("Range", "bytes=-3")]);
+    assert_eq!(suffix.status, 206);
+    assert_eq!(suffix.body, &pdf[len - 3..]);
+
+    let open_ended = request(&server.v4(), "GET", path, &[("Range", "bytes=10-")]);
+    assert_eq!(open_ended.body, &pdf[10..]);
+
+    let outside = request(
+        &server.v4(),
+        "GET",
+        path,
+        &[("Range", &format!("bytes={len}-"))],
+    );
+    assert_eq!(outside.status, 416);
+    assert_eq!(
+        outside.header("Content-Range"),
+        Some(format!("bytes */{len}").as_str())
+    );
+
+    let head = request(&server.v4(), "HEAD", path, &[("Range", "bytes=0-3")]);
+    assert_eq!(head.status, 206);
+    assert_eq!(head.header("Content-Length"), Some("4"));
+    assert!(head.body.is_empty());
+
+    let page = request(&server.v4(), "GET", "/", &[("Range", "bytes=0-14")]);
+    assert_eq!(page.status, 206, "rendered pages take ranges too");
+    assert_eq!(page.text(), "<!DOCTYPE html>");
+}
+
+#[test]
+fn paths_that_try_to_leave_the_site_are_refused() {
+    let site = Site::new();
+    let server = Server::start(&site);
+    let absolute = site.secret.to_string_lossy().replace('\\', "/");
+    let absolute_form = format!("http://{}/../secret.txt", server.v4());
+    let targets = [
+        "/../secret.txt",
+        "/../../secret.txt",
+        "/notices/../../secret.txt",
+        "/%2e%2e/secret.txt",
+        "/%2E%2E/%2e%2e/secret.txt",
+        "/.%2e/secret.txt",
+        "/..%2fsecret.txt",
+        "/%2e%2e%2fsecret.txt",
+        "/css%2f..%2f..%2fsecret.txt",
+        "/..\\secret.txt",
+        "/..%5csecret.txt",
+        "/%5c..%5c..%5csecret.txt",
+        "//secret.txt",
+        &absolute,
+        &format!("/{absolute}"),
+        &absolute_form,
+        "/secret.txt%00",
+        "/css/site.css%00.html",
+        "/%00/../secret.txt",
+        "/%c0%ae%c0%ae/secret.txt",
+        "/%c0%ae%c0%ae%c0%afsecret.txt",
+        "/%e0%80%ae%e0%80%ae/secret.txt",
+        "/%c1%9c..%c1%9csecret.txt",
+        "/static/../../secret.txt",
+        "/./secret.txt",
+        "/%2e/secret.txt",
+    ];
+    for target in targets {
+        for address in [server.v4(), server.v6()] {
+            let response = request(&address, "GET", target, &[]);
+            assert!(
+                matches!(response.status, 400 | 404),
+                "{target}: status {}",
+                response.status
+            );
+            assert!(
+                !response.text().contains(SECRET),
+                "{target} leaked the secret"
+            );
+        }
+    }
+    assert_eq!(server.get("/../secret.txt").status, 400);
+    assert_eq!(server.get("/%c0%ae%c0%ae/secret.txt").status, 400);
+    assert_eq!(
+        server.get("/css/site.css").status,
+        200,
+        "the server still answers"
+    );
+}
+
+#[test]
+fn a_content_edit_reloads_browsers_after_the_new_page_is_served() {
+    let site = Site::new();
+    let server = Server::start(&site);
+    let mut v6 = server.events(&server.v6());
+    let mut v4 = server.events(&server.v4());
+    let before = server.get("/notices/live/").text();
+    assert!(before.contains("第一版正文"));
+
+    let saved = Instant::now();
+    site.write(
+        "content/notices/live.md",
+        &LIVE_PAGE.replace("第一版", "第二版"),
+    );
+    let data = v6.expect("reload");
+    let latency = saved.elapsed();
+    assert!(
+        data.contains("\"/notices/live/\""),
+        "the reload names the page: {data}"
+    );
+    assert!(v4.expect("reload").contains("/notices/live/"));
+    // Told to reload only once the new page is in place: fetch right after the event.
+    let after = request(&server.v6(), "GET", "/notices/live/", &[]).text();
+    assert!(after.contains("第二版正文"), "{after}");
+    assert!(server.get("/notices/").status == 200);
+    eprintln!("save → reload event: {} ms", latency.as_millis());
+    assert!(
+        server.log().contains("content/notices/live.md"),
+        "the terminal says what changed"
+    );
+}
+
+#[test]
+fn a_css_change_swaps_stylesheets_without_a_reload() {
+    let site = Site::new();
+    let server = Server::start(&site);
+    let mut events = server.events(&server.v6());
+    site.append("static/css/site.css", "\nmain { color: #123456; }\n");
+    let data = events.expect("css");
+    assert!(data.contains("\"build\""), "{data}");
+    assert!(server.get("/css/site.css").text().contains("#123456"));
+    events.expect_none(Duration::from_millis(700));
+}
+
+#[test]
+fn a_template_change_re_renders_the_pages_using_it() {
+    let site = Site::new();
+    let server = Server::start(&site);
+    let mut events = server.events(&server.v4());
+    let page = fs::read_to_string(site.path("templates/page.html")).unwrap();
+    site.write(
+        "templates/page.html",
+        &page.replace(
+            "{% block content %}",
+            "{% block content %}<p class=\"marker\">模板已修改</p>",
+        ),
+    );
+    let data = events.expect("reload");
+    assert!(data.contains("/notices/live/"), "{data}");
+    assert!(
+        !data.contains("\"/\""),
+        "the home page does not use page.html: {data}"
+    );
+    assert!(server.get("/notices/live/").text().contains("模板已修改"));
+    assert!(!server.get("/").text().contains("模板已修改"));
+
+    let base = fs::read_to_string(site.path("templates/base.html")).unwrap();
+    site.write(
+        "templates/base.html",
+        &base.replace("<body>", "<body class=\"changed-base\">"),
+    );
+    let data = events.expect("reload");
+    assert!(
+        data.contains("\"/\""),
+        "every page extends base.html: {data}"
+    );
+    assert!(server.get("/").text().contains("changed-base"));
+}
+
+#[test]
+fn a_page_shown_elsewhere_is_updated_there_too() {
+    let site = Site::new();
+    // A "latest notices" box on every page: the planner cannot know which pages show which.
+    let page = fs::read_to_string(site.path("templates/page.html")).unwrap();
+    let sidebar = "<aside>{% for p in get_section(path=\"notices/_index.md\").pages %}\
+                   <span class=\"latest\">{{ p.title }}</span>{% endfor %}</aside>{% endblock %}";
+    let last = page.rfind("{% endblock %}").unwrap();
+    let with_sidebar = format!("{}{sidebar}{}", &page[..last], &page[last + 14..]);
+    site.write("templates/page.html", &with_sidebar);
+    assert!(
+        fs::read_to_string(site.path("templates/page.html"))
+            .unwrap()
+            .contains("latest")
+    );
+    let server = Server::start(&site);
+    let mut events = server.events(&server.v4());
+    assert!(server.get("/reports/old/").text().contains("实时预览测试"));
+    site.write(
+        "content/notices/live.md",
+        &LIVE_PAGE.replace("实时预览测试", "标题已改"),
+    );
+    assert!(events.expect("reload").contains("/notices/live/"));
+    // The report shows the notice only through get_section: fixed up in idle time.
+    let data = events.expect("reload");
+    assert!(data.contains("/reports/old/"), "{data}");
+    assert!(server.get("/reports/old/").text().contains("标题已改"));
+    assert!(server.log().contains("found after the quick rebuild"));
+}
+
+#[test]
+fn a_broken_file_shows_the_error_and_a_fix_clears_it() {
+    let site = Site::new();
+    let server = Server::start(&site);
+    let mut events = server.events(&server.v6());
+    site.write(
+        "content/notices/live.md",
+        "+++\ntitle = \ndate = 2024-01-02\n+++\n正文\n",
+    );
+    let data = events.expect("build-error");
+    assert!(
+        data.contains("\"file\":\"content/notices/live.md\""),
+        "{data}"
+    );
+    assert!(data.contains("\"line\":2"), "{data}");
+    assert!(data.contains("\"message\":"), "{data}");
+    server.wait_for_line("content/notices/live.md:2");
+
+    // The last good page is still served, and a tab opened now learns about the error at once.
+    assert!(server.get("/notices/live/").text().contains("第一版正文"));
+    let mut late = server.events(&server.v4());
+    assert!(
+        late.expect("build-error")
+            .contains("content/notices/live.md")
+    );
+    let status = server.get("/__gongkai/status").text();
+    assert!(status.contains("\"error\":{"), "{status}");
+
+    site.write(
+        "content/notices/live.md",
+        &LIVE_PAGE.replace("第一版", "修好了的"),
+    );
+    assert!(events.expect("reload").contains("/notices/live/"));
+    late.expect("reload");
+    assert!(server.get("/notices/live/").text().contains("修好了的正文"));
+    assert!(
+        server
+            .get("/__gongkai/status")
+            .text()
+            .contains("\"error\":null")
+    );
+}
+
+#[test]
+fn a_site_that_never_built_says_why_and_recovers() {
+    let site = Site::new();
+    let good = fs::read_to_string(site.path("templates/page.html")).unwrap();
+    site.write(
+        "templates/page.html",
+        "{% block content %}{% if %}{% endblock %}",
+    );
+    let server = Server::start(&site);
+    let page = server.get("/");
+    assert_eq!(page.status, 500);
+    assert!(
+        page.text().contains("templates/page.html"),
+        "{}",
+        page.text()
+    );
+    assert!(page.text().contains("/__gongkai/livereload.js"));
+    let mut events = server.events(&server.v4());
+    site.write("templates/page.html", &good);
+    events.expect("reload");
+    assert_eq!(server.get("/").status, 200);
+}
+
+#[test]
+fn editor_save_patterns_and_leftovers() {
+    let site = Site::new();
+    let server = Server::start(&site);
+    let mut events = server.events(&server.v4());
+
+    // Swap, backup and probe files never count.
+    site.write("content/notices/.live.md.swp", "swap");
+    site.write("content/notices/live.md~", "backup");
+    site.write("content/notices/4913", "");
+    site.write("content/notices/#live.md#", "autosave");
+    events.expect_none(Duration::from_millis(600));
+
+    // Atomic save: write a temporary file, rename it over the page.
+    let temp = site.path("content/notices/.live.md.tmp-4242");
+    fs::write(&temp, LIVE_PAGE.replace("第一版", "原子保存")).unwrap();
+    fs::rename(&temp, site.path("content/notices/live.md")).unwrap();
+    assert!(events.expect("reload").contains("/notices/live/"));
+    assert!(server.get("/notices/live/").text().contains("原子保存"));
+    events.expect_none(Duration::from_millis(600));
+
+    // A new page, then its deletion.
+    site.write(
+        "content/notices/fresh.md",
+        "+++\ntitle = \"新通知\"\ndate = 2024-02-01\n+++\n新的。\n",
+    );
+    assert!(events.expect("reload").contains("/notices/fresh/"));
+    assert_eq!(server.get("/notices/fresh/").status, 200);
+    fs::remove_file(site.path("content/notices/fresh.md")).unwrap();
+    assert!(events.expect("reload").contains("/notices/fresh/"));
+    assert_eq!(server.get("/notices/fresh/").status, 404);
+
+    // A new folder with a section and a page in it.
+    site.write(
+        "content/guides/_index.md",
+        "+++\ntitle = \"办事指南\"\n+++\n",
+    );
+    site.write(
+        "content/guides/a.md",
+        "+++\ntitle = \"指南甲\"\ndate = 2024-02-02\n+++\n甲。\n",
+    );
+    eventually_contains(&server, "/guides/a/", "指南甲");
+}
+
+#[test]
+fn a_burst_of_changes_is_one_rebuild() {
+    let site = Site::new();
+    let server = Server::start(&site);
+    let mut events = server.events(&server.v4());
+    for i in 0..200 {
+        site.write(
+            &format!("content/notices/burst-{i:03}.md"),
+            &format!("+++\ntitle = \"批量 {i}\"\ndate = 2024-03-01\n+++\n正文 {i}。\n"),
+        );
+    }
+    let data = events.expect("reload");
+    let quiet = events.next(Duration::from_millis(1500));
+    assert!(quiet.is_none(), "a second rebuild: {quiet:?}\nafter {data}");
+    assert_eq!(server.get("/notices/burst-199/").status, 200);
+    assert_eq!(server.get("/notices/burst-000/").status, 200);
+}
+
+#[test]
+fn a_page_from_an_earlier_server_run_is_reloaded_on_connect() {
+    let site = Site::new();
+    let server = Server::start(&site);
+    let mut stale = Events::open(
+        &server.v4(),
+        "/__gongkai/events?server=old-run&build=1&path=%2F",
+    );
+    assert!(stale.expect("reload").contains("\"paths\":null"));
+    let status = server
+        .get("/__gongkai/status?server=old-run&build=1&path=%2F")
+        .text();
+    assert!(status.contains("\"stale\":true"), "{status}");
+}
+
+#[test]
+fn idle_and_streaming_clients_do_not_starve_page_requests() {
+    let site = Site::new();
+    let server = Server::start(&site);
+    // Browsers keep idle (preconnected, keep-alive) sockets and one event stream per tab.
+    let idle: Vec<TcpStream> = (0..64).map(|_| connect(&server.v4())).collect();
+    let streams: Vec<Events> = (0..16).map(|_| server.events(&server.v6())).collect();
+    let started = Instant::now();
+    let workers: Vec<_> = (0..32)
+        .map(|i| {
+            let address = if i % 2 == 0 { server.v4() } else { server.v6() };
+            std::thread::spawn(move || {
+                let mut stream = connect(&address);
+                // Two requests on one keep-alive connection, then one that closes it.
+                let mut statuses = Vec::new();
+                for last in [false, false, true] {
+                    let close = if last { "Connection: close\r\n" } else { "" };
+                    let head = format!("GET /css/site.css HTTP/1.1\r\nHost: x\r\n{close}\r\n");
+                    stream.write_all(head.as_bytes()).unwrap();
+                    let mut reader = BufReader::new(&stream);
+                    let mut status = String::new();
+                    reader.read_line(&mut status).unwrap();
+                    let mut length = 0;
+                    loop {
+                        let mut line = String::new();
+                        reader.read_line(&mut line).unwrap();
+                        if let Some(value) =
+                            line.to_ascii_lowercase().strip_prefix("content-length:")
+                        {
+                            length = value.trim().parse().unwrap();
+                        }
+                        if line == "\r\n" {
+                            break;
+                        }
+                    }
+                    let mut body = vec![0; length];
+                    reader.read_exact(&mut body).unwrap();
+                    statuses.push(status);
+                }
+                statuses
+            })
+        })
+        .collect();
+    for worker in workers {
+        for status in worker.join().unwrap() {
+            assert!(status.starts_with("HTTP/1.1 200"), "{status}");
+        }
+    }
+    let elapsed = started.elapsed();
+    assert!(
+        elapsed < Duration::from_secs(3),
+        "96 small requests took {elapsed:?}"
+    );
+    drop((idle, streams));
+}
+
+#[test]
+fn a_busy_port_is_a_clear_error() {
+    let site = Site::new();
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = taken.local_addr().unwrap().port().to_string();
+    let output = Command::new(env!("CARGO_BIN_EXE_gongkai"))
+        .args(["serve", "--port", &port, "--root"])
+        .arg(&site.root)
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains(&format!("port {port} is already in use")),
+        "{stderr}"
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn ctrl_c_stops_cleanly() {
+    let site = Site::new();
+    let mut server = Server::start(&site);
+    let _events = server.events(&server.v6());
+    let pid = server.child.id().to_string();
+    assert!(
+        Command::new("kill")
+            .args(["-INT", &pid])
+            .status()
+            .unwrap()
+            .success()
+    );
+    let deadline = Instant::now() + WAIT;
+    let status = loop {
+        if let Some(status) = server.child.try_wait().unwrap() {
+            break status;
+        }
+        assert!(Instant::now() < deadline, "still running after Ctrl-C");
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    assert!(status.success(), "{status:?}");
+    server.wait_for_line("Stopped.");
+}
