@@ -1,11 +1,12 @@
 #!/bin/sh
-# The theme's browser suites, as .ci/run runs them: builds the demo site, then checks every page
-# with the Nu HTML Checker (vnu.sh) and every page type with axe-core in Chromium (a11y.mjs).
+# The browser suites, as .ci/run runs them: builds the demo site, then checks every page with the
+# Nu HTML Checker (vnu.sh) and every page type with axe-core in Chromium (a11y.mjs); finally
+# `gongkai serve` live reload in Chromium over http://[::1]:PORT/ (livereload.mjs).
 #
 # Usage: sh tests/browser/run.sh            (from anywhere; needs cargo, node ≥ 18, java ≥ 11,
 #                                            /usr/bin/chromium)
 # Env:   A11Y_SCREENSHOTS=<dir>  also save screenshots at 320 and 1280 px for people to look at.
-# Both suites run even if the first fails; the exit code is non-zero if either failed.
+# Every suite runs even if one before it fails; the exit code is non-zero if either failed.
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
@@ -23,4 +24,5 @@ GONGKAI_NOW="${GONGKAI_NOW:-2026-11-27T12:00:00+08:00}" "$root/target/debug/gong
 status=0
 sh "$here/vnu.sh" "$work/public" || status=1
 node "$here/a11y.mjs" "$work/public" || status=1
+node "$here/livereload.mjs" || status=1
 exit $status
