@@ -6,6 +6,9 @@
 //! builds are checked for their message (file, line and column, hint) and for leaving the previous
 //! `public/` byte-for-byte as it was, with no staging folder behind.
 
+mod common;
+use common::copy_dir;
+
 use std::collections::BTreeMap;
 use std::fs;
 use std::io::Read;
@@ -234,19 +237,6 @@ fn wait_with_timeout(child: &mut Child, timeout: Duration) -> ExitStatus {
             panic!("gongkai did not finish within {timeout:?} (a hang?)");
         }
         std::thread::sleep(Duration::from_millis(5));
-    }
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    fs::create_dir_all(to).unwrap();
-    for entry in fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            fs::copy(entry.path(), target).unwrap();
-        }
     }
 }
 

@@ -2,6 +2,9 @@
 //! the `basic` fixture, reached over `[::1]` and `127.0.0.1` with a plain `TcpStream` client, and
 //! its live-reload stream is read as a browser's `EventSource` would. Every wait is bounded.
 
+mod common;
+use common::copy_dir;
+
 use std::fs;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
@@ -53,19 +56,6 @@ impl Site {
             .open(self.path(rel))
             .unwrap();
         file.write_all(text.as_bytes()).unwrap();
-    }
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    fs::create_dir_all(to).unwrap();
-    for entry in fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            fs::copy(entry.path(), target).unwrap();
-        }
     }
 }
 
