@@ -21,8 +21,13 @@ fi
 (cd "$root" && cargo build -q --bin gongkai)
 GONGKAI_NOW="${GONGKAI_NOW:-2026-11-27T12:00:00+08:00}" "$root/target/debug/gongkai" build --root "$root" --output "$work/public"
 
-status=0
-sh "$here/vnu.sh" "$work/public" || status=1
-node "$here/a11y.mjs" "$work/public" || status=1
-node "$here/livereload.mjs" || status=1
-exit $status
+passed=0
+failed=0
+suite() {
+  if "$@"; then passed=$((passed + 1)); else failed=$((failed + 1)); fi
+}
+suite sh "$here/vnu.sh" "$work/public"
+suite node "$here/a11y.mjs" "$work/public"
+suite node "$here/livereload.mjs"
+echo "browser: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]
