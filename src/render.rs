@@ -66,6 +66,12 @@ pub fn plan(library: &Library, templates: &Templates) -> Vec<Job> {
                 term: term_index,
                 pager,
             }));
+            if pagers > 1 {
+                jobs.push(Job::Redirect {
+                    from: format!("{}page/1/", term.path),
+                    to: term.path.clone(),
+                });
+            }
         }
     }
     for page in &library.pages {

@@ -949,6 +949,12 @@ fn taxonomies_get_list_and_term_pages() {
         "丙报告",
     );
     assert_contains(&site.html("department/shi-li-qu-cai-zheng-ju/"), "丙报告");
+    // As for sections, page 1 of a paginated term redirects to the term itself.
+    assert_contains(
+        &site.html("department/shi-li-qu-si-fa-ju/page/1/"),
+        "url=/department/shi-li-qu-si-fa-ju/",
+    );
+    assert!(!site.has("department/shi-li-qu-cai-zheng-ju/page/1/"));
 }
 
 // ---------------------------------------------------------------------------------------------
