@@ -17,6 +17,7 @@ pub mod diagnostics;
 pub mod fields;
 pub mod markdown;
 pub mod output;
+pub mod pagination;
 pub mod render;
 pub mod resolve;
 pub mod serve;

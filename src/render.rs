@@ -15,6 +15,7 @@ use crate::config::{Config, io_detail};
 use crate::content::{Library, PageId, SectionId};
 use crate::diagnostics::{Diagnostic, Location, Problem};
 use crate::output::Folders;
+use crate::pagination::{pager_count, pager_path, pager_window};
 use crate::templates::Templates;
 use crate::templates::views::{
     SiteData, page_value, pages_value, section_value, taxonomy_value, term_value,
@@ -109,22 +110,6 @@ fn taxonomy_templates(templates: &Templates, name: &str) -> Option<(String, Stri
     let list = list.into_iter().find(|t| templates.has(t))?;
     let single = single.into_iter().find(|t| templates.has(t))?;
     Some((list, single))
-}
-
-fn pager_count(items: usize, paginate_by: Option<usize>) -> usize {
-    match paginate_by {
-        Some(per) if per > 0 => items.div_ceil(per).max(1),
-        _ => 1,
-    }
-}
-
-/// URL path of listing page `pager` of a listing at `base`.
-pub fn pager_path(base: &str, pager: usize) -> String {
-    if pager <= 1 {
-        base.to_string()
-    } else {
-        format!("{base}page/{pager}/")
-    }
 }
 
 /// The URL path a job produces, known without rendering it: the preview server keeps the
@@ -390,29 +375,6 @@ fn paginator(
     ])
 }
 
-/// The pager numbers a listing shows, GOV.UK style: the first, the last, and two either side
-/// of the current one; `None` marks a gap (…). A listing with a thousand pages thus links a
-/// handful of them, which keeps both the page and the build small.
-pub fn pager_window(current: usize, count: usize) -> Vec<Option<usize>> {
-    let mut shown: Vec<usize> = [1, count]
-        .into_iter()
-        .chain(current.saturating_sub(2)..=current + 2)
-        .filter(|n| (1..=count).contains(n))
-        .collect();
-    shown.sort_unstable();
-    shown.dedup();
-    let mut window = Vec::with_capacity(shown.len() + 2);
-    let mut previous = 0;
-    for n in shown {
-        if n > previous + 1 {
-            window.push(None);
-        }
-        window.push(Some(n));
-        previous = n;
-    }
-    window
-}
-
 /// A redirect page that needs no script (so it passes a strict CSP) and tells humans too.
 fn redirect_html(path: &str, permalink: &str) -> String {
     let escape = |s: &str| {
@@ -462,33 +424,4 @@ pub fn write_file(file: &Path, bytes: &[u8], folders: &Folders) -> Result<(), Di
         folders.ensure(dir).map_err(io_error)?;
     }
     std::fs::write(file, bytes).map_err(io_error)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::pager_window;
-
-    #[test]
-    fn pager_window_shows_ends_and_neighbours_with_gaps() {
-        assert_eq!(pager_window(1, 1), vec![Some(1)]);
-        assert_eq!(pager_window(2, 4), vec![Some(1), Some(2), Some(3), Some(4)]);
-        assert_eq!(
-            pager_window(50, 100),
-            vec![
-                Some(1),
-                None,
-                Some(48),
-                Some(49),
-                Some(50),
-                Some(51),
-                Some(52),
-                None,
-                Some(100)
-            ]
-        );
-        assert_eq!(
-            pager_window(1, 100),
-            vec![Some(1), Some(2), Some(3), None, Some(100)]
-        );
-    }
 }

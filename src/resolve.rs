@@ -13,6 +13,7 @@ use crate::content::load::shown;
 use crate::content::{Library, PageId, Target, Taxonomy, Term};
 use crate::diagnostics::{Diagnostic, Diagnostics, Location, Problem};
 use crate::markdown::{InternalLink, LINK_PLACEHOLDER};
+use crate::pagination::{extra_pager_paths, pager_count};
 use crate::slug::slugify;
 
 /// Resolves the library in place, reporting problems into `diagnostics`.
@@ -198,7 +199,12 @@ fn sort_newest_first(pages: &[crate::content::Page], ids: &mut [PageId]) {
 fn check_unique_urls(config: &Config, library: &Library, diagnostics: &mut Diagnostics) {
     let mut claims: Vec<(String, std::path::PathBuf)> = Vec::new();
     for section in &library.sections {
-        claims.push((section.path.clone(), shown(config, &section.file)));
+        let file = shown(config, &section.file);
+        let count = pager_count(section.pages.len(), section.meta.paginate_by);
+        for path in extra_pager_paths(&section.path, count) {
+            claims.push((path, file.clone()));
+        }
+        claims.push((section.path.clone(), file));
     }
     for page in &library.pages {
         claims.push((page.path.clone(), shown(config, &page.file)));
@@ -227,10 +233,13 @@ fn check_unique_urls(config: &Config, library: &Library, diagnostics: &mut Diagn
     // A taxonomy claims its URL only when it has pages: an unused `tags` must not forbid a
     // section at content/tags/.
     for taxonomy in library.taxonomies.iter().filter(|t| !t.terms.is_empty()) {
-        claims.push((
-            taxonomy.path.clone(),
-            std::path::PathBuf::from(format!("site.toml (taxonomy `{}`)", taxonomy.name)),
-        ));
+        let owner = std::path::PathBuf::from(format!("site.toml (taxonomy `{}`)", taxonomy.name));
+        claims.push((taxonomy.path.clone(), owner.clone()));
+        for term in &taxonomy.terms {
+            let count = pager_count(term.pages.len(), taxonomy.paginate_by);
+            claims.extend(extra_pager_paths(&term.path, count).map(|p| (p, owner.clone())));
+            claims.push((term.path.clone(), owner.clone()));
+        }
     }
     claims.sort_by(|a, b| a.1.cmp(&b.1));
     let mut first_claim: HashMap<&str, &std::path::Path> = HashMap::new();

@@ -566,6 +566,25 @@ fn two_sources_for_one_url_fail_naming_both() {
 }
 
 #[test]
+fn a_page_may_not_take_the_url_of_a_listing_page() {
+    let mut files = vec![(
+        "content/reports/_index.md",
+        "+++\ntitle = \"工作报告\"\npaginate_by = 1\n+++\n",
+    )];
+    files.push(("content/reports/a.md", "+++\ntitle = \"甲\"\n+++\n"));
+    files.push((
+        "content/reports/b.md",
+        "+++\ntitle = \"乙\"\npath = \"reports/page/2\"\n+++\n",
+    ));
+    let site = Site::new(&files);
+    let run = site.build(&[]);
+    assert_eq!(run.code(), Some(1), "{}", run.stderr);
+    assert_contains(&run.stderr, "the URL /reports/page/2/ is also produced by");
+    assert_contains(&run.stderr, "content/reports/_index.md");
+    assert_contains(&run.stderr, "content/reports/b.md");
+}
+
+#[test]
 fn base_url_flag_prefixes_every_link() {
     let site = Site::new(&[
         ("content/reports/a.md", REPORT),
