@@ -398,15 +398,33 @@ pub fn write_page(
     bytes: &[u8],
     folders: &Folders,
 ) -> Result<(), Diagnostic> {
+    write_file(&out_dir.join(output_file(config, path)), bytes, folders)
+}
+
+/// The file, relative to the output root with `/` separators, that URL path `path` is written
+/// to: `/reports/a/` → `reports/a/index.html`; `/old/art_1.html` → `old/art_1.html`.
+pub fn output_file(config: &Config, path: &str) -> String {
     let relative = path
         .strip_prefix(config.base_path.as_str())
         .unwrap_or(path.trim_start_matches('/'));
-    let file = if relative.is_empty() || relative.ends_with('/') {
-        out_dir.join(relative).join("index.html")
+    if relative.is_empty() || relative.ends_with('/') {
+        format!("{relative}index.html")
     } else {
-        out_dir.join(relative)
-    };
-    write_file(&file, bytes, folders)
+        relative.to_string()
+    }
+}
+
+/// Who asked for a job, for messages: its content file, or the taxonomy in `site.toml`.
+pub fn job_owner(library: &Library, job: &Job) -> String {
+    match job {
+        Job::Page(id) => format!("content/{}", library.pages[*id].source),
+        Job::Section { id, .. } => format!("content/{}", library.sections[*id].source),
+        Job::TaxonomyList(t) | Job::Term { taxonomy: t, .. } => {
+            format!("site.toml (taxonomy `{}`)", library.taxonomies[*t].name)
+        }
+        Job::Redirect { to, .. } => format!("the redirect to {to}"),
+        Job::NotFound => "404.html".to_string(),
+    }
 }
 
 /// Writes a file, creating its folder.

@@ -4,7 +4,7 @@
 //! it at once; [`Site::write`] produces the files. `build` strings them together around a
 //! [`Staging`] folder, so a failed build never touches the last good output.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -132,12 +132,39 @@ impl Site {
     /// Writes the whole site into `out_dir` (which should be empty).
     pub fn write(&self, out_dir: &Path) -> Result<(usize, usize), Vec<Diagnostic>> {
         let copies = self.files_to_copy();
+        let jobs = self.jobs();
+        // A copied file and a rendered page at the same place: one would silently replace the
+        // other, so say so instead.
+        let rendered: HashMap<String, &Job> = jobs
+            .iter()
+            .map(|job| {
+                let path = render::output_path(&self.config, &self.library, job);
+                (render::output_file(&self.config, &path), job)
+            })
+            .collect();
+        let clashes: Vec<Diagnostic> = copies
+            .iter()
+            .filter_map(|(dest, source)| {
+                let job = rendered.get(dest.as_str())?;
+                Some(Diagnostic::error(
+                    Location::file(crate::content::load::shown(&self.config, source)),
+                    Problem::DuplicateUrl {
+                        url: format!("{}{dest}", self.config.base_path),
+                        other: PathBuf::from(render::job_owner(&self.library, job)),
+                    },
+                ))
+            })
+            .collect();
+        if !clashes.is_empty() {
+            let mut diagnostics = Diagnostics::new();
+            diagnostics.extend(clashes);
+            return Err(diagnostics.sorted());
+        }
         let folders = Folders::default();
         let mut problems: Vec<Diagnostic> = copies
             .par_iter()
             .filter_map(|(dest, source)| copy_file(source, &out_dir.join(dest), &folders).err())
             .collect();
-        let jobs = self.jobs();
         problems.extend(render::render_jobs(
             &self.data,
             &self.templates,

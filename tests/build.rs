@@ -585,6 +585,18 @@ fn a_page_may_not_take_the_url_of_a_listing_page() {
 }
 
 #[test]
+fn a_static_file_may_not_replace_a_page() {
+    let site = Site::new(&[
+        ("content/reports/a.md", "+++\ntitle = \"甲\"\n+++\n"),
+        ("static/reports/a/index.html", "<p>旧页面</p>\n"),
+    ]);
+    let run = site.build(&[]);
+    assert_eq!(run.code(), Some(1), "{}", run.stderr);
+    assert_contains(&run.stderr, "--> static/reports/a/index.html");
+    assert_contains(&run.stderr, "also produced by content/reports/a.md");
+}
+
+#[test]
 fn base_url_flag_prefixes_every_link() {
     let site = Site::new(&[
         ("content/reports/a.md", REPORT),
