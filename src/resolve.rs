@@ -289,10 +289,8 @@ fn resolve_links(config: &Config, library: &mut Library, diagnostics: &mut Diagn
                     ));
                 };
                 let Some(target) = library.lookup(&link.target) else {
-                    let suggestion = crate::fields::did_you_mean(
-                        &link.target,
-                        library.by_source.keys().map(String::as_str),
-                    );
+                    let suggestion =
+                        suggest_source(&link.target, library.by_source.keys().map(String::as_str));
                     let problem = match library.unpublished.get(link.target.trim_start_matches('/'))
                     {
                         Some(reason) => Problem::LinkToUnpublished {
@@ -404,6 +402,38 @@ fn fill_placeholders(rendered: &mut crate::markdown::Rendered, urls: &[String]) 
     rendered.links.clear();
 }
 
+/// The content file a mistyped `@/` link most likely meant. Names are compared, not whole paths
+/// (files of one folder share most of their path, which would make every sibling look close),
+/// and a file in the folder the link names wins over one elsewhere.
+fn suggest_source<'s>(target: &str, sources: impl Iterator<Item = &'s str>) -> Option<String> {
+    /// A page's name: its file stem, or its folder for `index.md` / `_index.md`.
+    fn split(source: &str) -> (&str, &str) {
+        let source = source.trim_start_matches('/');
+        let (dir, file) = source.rsplit_once('/').unwrap_or(("", source));
+        match file {
+            "index.md" | "_index.md" | "" => {
+                let (parent, name) = dir.rsplit_once('/').unwrap_or(("", dir));
+                (parent, name)
+            }
+            _ => (dir, file.strip_suffix(".md").unwrap_or(file)),
+        }
+    }
+    let (want_dir, want_name) = split(target);
+    sources
+        .filter_map(|source| {
+            let (dir, name) = split(source);
+            let mut score = strsim::normalized_levenshtein(want_name, name);
+            // One typo in a short name (`aa` for `a`) is close whatever the ratio says.
+            let one_typo = strsim::levenshtein(want_name, name) <= 1;
+            if dir != want_dir {
+                score -= 0.15;
+            }
+            (score >= 0.6 || (one_typo && score > 0.0)).then_some((score, source))
+        })
+        .max_by(|a, b| a.0.total_cmp(&b.0).then_with(|| b.1.cmp(a.1)))
+        .map(|(_, source)| source.to_string())
+}
+
 /// Replaces each `gongkai-link:N"` with `urls[N]"`.
 pub fn replace_placeholders(html: &str, urls: &[String]) -> String {
     let mut out = String::with_capacity(html.len() + 64);
@@ -440,6 +470,27 @@ fn html_attr_escape(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn link_suggestions_compare_names_not_whole_paths() {
+        let sources = [
+            "reports/bom.md",
+            "reports/2023-annual/index.md",
+            "notices/annual.md",
+        ];
+        let suggest = |t: &str| suggest_source(t, sources.iter().copied());
+        assert_eq!(suggest("reports/nope.md"), None);
+        assert_eq!(suggest("reports/bo.md").as_deref(), Some("reports/bom.md"));
+        assert_eq!(
+            suggest("reports/2023-anual/index.md").as_deref(),
+            Some("reports/2023-annual/index.md")
+        );
+        assert_eq!(suggest("reports/bon.md").as_deref(), Some("reports/bom.md"));
+        assert_eq!(
+            suggest("notice/annual.md").as_deref(),
+            Some("notices/annual.md")
+        );
+    }
 
     #[test]
     fn placeholders_are_replaced_only_where_complete() {
