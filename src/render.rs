@@ -76,17 +76,9 @@ pub fn plan(library: &Library, templates: &Templates) -> Vec<Job> {
         }
     }
     for page in &library.pages {
-        for alias in &page.meta.aliases {
-            // As in Zola, an old URL naming an .html file (common on sites moving over) gets
-            // that very file; any other becomes a folder with index.html.
-            let alias = alias.trim_matches('/');
-            let from = if alias.ends_with(".html") {
-                format!("/{alias}")
-            } else {
-                format!("/{alias}/")
-            };
+        for from in &page.alias_paths {
             jobs.push(Job::Redirect {
-                from,
+                from: from.clone(),
                 to: page.path.clone(),
             });
         }

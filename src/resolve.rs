@@ -58,6 +58,30 @@ fn assign_urls(config: &Config, library: &mut Library) {
             }
         };
         page.permalink = config.permalink(&page.path);
+        page.alias_paths = page
+            .meta
+            .aliases
+            .iter()
+            .map(|alias| alias_path(&config.base_path, alias))
+            .collect();
+    }
+}
+
+/// The URL path of an old address that redirects to a page. As in Zola, an alias naming an
+/// `.html` file (common on sites moving over, `art/2024/art_1105.html`) gets that very file; any
+/// other becomes a folder with `index.html`.
+pub fn alias_path(base_path: &str, alias: &str) -> String {
+    let joined = alias
+        .split('/')
+        .filter(|c| !c.is_empty())
+        .collect::<Vec<_>>()
+        .join("/");
+    if joined.is_empty() {
+        base_path.to_string()
+    } else if joined.ends_with(".html") {
+        format!("{base_path}{joined}")
+    } else {
+        format!("{base_path}{joined}/")
     }
 }
 
@@ -208,14 +232,8 @@ fn check_unique_urls(config: &Config, library: &Library, diagnostics: &mut Diagn
     }
     for page in &library.pages {
         claims.push((page.path.clone(), shown(config, &page.file)));
-        for alias in &page.meta.aliases {
-            let parts: Vec<String> = alias
-                .split('/')
-                .filter(|c| !c.is_empty())
-                .map(str::to_string)
-                .collect();
-            let url = join_path(&config.base_path, &parts);
-            if url == page.path {
+        for (alias, url) in page.meta.aliases.iter().zip(&page.alias_paths) {
+            if *url == page.path {
                 // Its redirect would overwrite the page itself with a redirect to itself.
                 diagnostics.push(Diagnostic::error(
                     key_location(config, &page.file, "aliases"),
@@ -227,7 +245,7 @@ fn check_unique_urls(config: &Config, library: &Library, diagnostics: &mut Diagn
                 ));
                 continue;
             }
-            claims.push((url, shown(config, &page.file)));
+            claims.push((url.clone(), shown(config, &page.file)));
         }
     }
     // A taxonomy claims its URL only when it has pages: an unused `tags` must not forbid a
@@ -291,8 +309,7 @@ fn resolve_links(config: &Config, library: &mut Library, diagnostics: &mut Diagn
                 let Some(target) = library.lookup(&link.target) else {
                     let suggestion =
                         suggest_source(&link.target, library.by_source.keys().map(String::as_str));
-                    let problem = match library.unpublished.get(link.target.trim_start_matches('/'))
-                    {
+                    let problem = match library.unpublished_reason(&link.target) {
                         Some(reason) => Problem::LinkToUnpublished {
                             target: link.target.clone(),
                             reason,
@@ -470,6 +487,13 @@ fn html_attr_escape(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn aliases_keep_html_file_names_and_the_base_path() {
+        assert_eq!(alias_path("/", "/old/a/"), "/old/a/");
+        assert_eq!(alias_path("/", "art/2024//art_1105.html"), "/art/2024/art_1105.html");
+        assert_eq!(alias_path("/xxgk/", "old"), "/xxgk/old/");
+    }
 
     #[test]
     fn link_suggestions_compare_names_not_whole_paths() {

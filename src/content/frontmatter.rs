@@ -137,7 +137,7 @@ impl Validity {
 }
 
 /// A page's video, with file names relative to its bundle.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Video {
     /// The video file.
     pub file: String,
@@ -152,7 +152,7 @@ pub struct Video {
 }
 
 /// The fields of a disclosed government document (政府信息公开).
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Disclosure {
     /// 来源.
     pub source: Option<String>,
@@ -169,7 +169,7 @@ pub struct Disclosure {
 }
 
 /// A page's metadata, checked and resolved.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct PageMeta {
     /// Always present: a page without a title is an error.
     pub title: String,
@@ -410,9 +410,10 @@ fn parse_duration(text: &str) -> Option<u64> {
         .split(':')
         .map(|p| p.parse().ok())
         .collect::<Option<_>>()?;
+    // Checked arithmetic: an absurd duration is an error for the webmaster, not a panic.
     match parts.as_slice() {
-        [m, s] if *s < 60 => Some(m * 60 + s),
-        [h, m, s] if *m < 60 && *s < 60 => Some(h * 3600 + m * 60 + s),
+        [m, s] if *s < 60 => m.checked_mul(60)?.checked_add(*s),
+        [h, m, s] if *m < 60 && *s < 60 => h.checked_mul(3600)?.checked_add(m * 60 + s),
         _ => None,
     }
 }

@@ -413,6 +413,7 @@ fn load_markdown(
         markdown: rendered,
         summary_html,
         summary_links,
+        alias_paths: Vec::new(),
         body_line_offset: split.body_line_offset,
         expired: false,
     })))

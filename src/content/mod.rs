@@ -73,6 +73,9 @@ pub struct Page {
     pub summary_links: Vec<crate::markdown::InternalLink>,
     /// Lines of front matter before the body (body line + this = file line).
     pub body_line_offset: usize,
+    /// URL paths of its `aliases`, set by `resolve`: what the duplicate check reserves and the
+    /// redirects are written to, computed once so the two cannot disagree.
+    pub alias_paths: Vec<String>,
     /// Whether `expires` is in the past at build time.
     pub expired: bool,
 }
@@ -199,18 +202,26 @@ impl Library {
     /// Finds a page or section by content path, forgiving `./`, a leading `/` and a bundle's
     /// folder given without `index.md`.
     pub fn lookup(&self, source: &str) -> Option<Target> {
+        Self::candidates(source).find_map(|candidate| self.by_source.get(&candidate).copied())
+    }
+
+    /// Why a content path was left out of this build (a draft, scheduled), if it was; forgiving
+    /// the same spellings as [`Library::lookup`].
+    pub fn unpublished_reason(&self, source: &str) -> Option<&'static str> {
+        Self::candidates(source).find_map(|candidate| self.unpublished.get(&candidate).copied())
+    }
+
+    /// The source paths a link may mean: as written (without `./` or a leading `/`), then as a
+    /// bundle's or section's folder.
+    fn candidates(source: &str) -> impl Iterator<Item = String> {
         let source = source.trim_start_matches("./").trim_start_matches('/');
-        if let Some(target) = self.by_source.get(source) {
-            return Some(*target);
-        }
         let dir = source.trim_end_matches('/');
-        [format!("{dir}/index.md"), format!("{dir}/_index.md")]
-            .iter()
-            .find_map(|candidate| {
-                self.by_source
-                    .get(candidate.trim_start_matches('/'))
-                    .copied()
-            })
+        let folder_forms = [format!("{dir}/index.md"), format!("{dir}/_index.md")];
+        std::iter::once(source.to_string()).chain(
+            folder_forms
+                .into_iter()
+                .map(|c| c.trim_start_matches('/').to_string()),
+        )
     }
 
     /// The URL path of a target.

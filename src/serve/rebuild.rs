@@ -304,11 +304,10 @@ impl Preview {
             return Err(Failure::Problems(diagnostics.sorted()));
         }
         // The same front matter and no `@/` links: URL, order and terms stay, nothing to resolve.
-        // (`PageMeta` has no `PartialEq`; its `Debug` form shows every field.)
         let resolve = ids.iter().zip(&fresh).any(|(&id, page)| {
             !page.markdown.links.is_empty()
                 || !page.summary_links.is_empty()
-                || format!("{:?}", page.meta) != format!("{:?}", old.pages[id].meta)
+                || page.meta != old.pages[id].meta
         });
         let before: Vec<Placement> = ids.iter().map(|&id| Placement::of(old, id)).collect();
         let anchors: Vec<HashSet<String>> = ids
@@ -327,6 +326,7 @@ impl Preview {
             if !resolve {
                 page.path = library.pages[id].path.clone();
                 page.permalink = library.pages[id].permalink.clone();
+                page.alias_paths = library.pages[id].alias_paths.clone();
             }
             replaced.push((id, std::mem::replace(&mut library.pages[id], page)));
         }
