@@ -61,9 +61,6 @@ pub struct MarkdownConfig {
     /// Turn straight quotes and dashes into typographic ones.
     #[serde(default)]
     pub smart_punctuation: bool,
-    /// Open external links in the same tab (default) or not; kept for templates that care.
-    #[serde(default)]
-    pub external_links_new_tab: bool,
 }
 
 /// One taxonomy, e.g. `[taxonomies.department]`.

@@ -75,6 +75,16 @@ pub enum Severity {
     Warning,
 }
 
+impl Severity {
+    /// How it is labelled in the terminal and in the browser overlay.
+    pub fn label(self) -> &'static str {
+        match self {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        }
+    }
+}
+
 /// Everything that can be wrong with a site, each variant carrying what the message needs.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Problem {
@@ -333,11 +343,7 @@ impl Diagnostic {
 impl fmt::Display for Diagnostic {
     /// rustc-style: `error: message`, ` --> file:line:col`, the line with a caret, then the hint.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let label = match self.severity {
-            Severity::Error => "error",
-            Severity::Warning => "warning",
-        };
-        writeln!(f, "{label}: {}", self.problem.message())?;
+        writeln!(f, "{}: {}", self.severity.label(), self.problem.message())?;
         let loc = &self.location;
         match (loc.line, loc.column) {
             (0, _) => writeln!(f, "  --> {}", loc.file.display())?,
@@ -409,16 +415,6 @@ impl Diagnostics {
         self.items.iter().filter(|d| d.is_error()).count()
     }
 
-    /// Number of warnings.
-    pub fn warning_count(&self) -> usize {
-        self.items.len() - self.error_count()
-    }
-
-    /// Whether there are none at all.
-    pub fn is_empty(&self) -> bool {
-        self.items.is_empty()
-    }
-
     /// Sorted by file, line, column, then errors before warnings: the order users read them in.
     pub fn sorted(mut self) -> Vec<Diagnostic> {
         self.items.sort_by(|a, b| {
@@ -438,11 +434,6 @@ impl Diagnostics {
         });
         self.items.dedup();
         self.items
-    }
-
-    /// Iterates in insertion order.
-    pub fn iter(&self) -> impl Iterator<Item = &Diagnostic> {
-        self.items.iter()
     }
 }
 

@@ -573,6 +573,15 @@ fn is_cjk(c: char) -> bool {
     matches!(c as u32, 0x3040..=0x30FF | 0x3400..=0x4DBF | 0x4E00..=0x9FFF | 0xAC00..=0xD7A3 | 0xF900..=0xFAFF | 0x20000..=0x3FFFD)
 }
 
+/// Escapes text for HTML content and double-quoted attributes. The one escaper for URLs written
+/// into pages, so that code searching the output (the preview server) finds them as written.
+pub fn escape_html(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
 /// Decodes `%XX` escapes (links to Chinese file names arrive encoded from some editors).
 pub fn percent_decode(input: &str) -> String {
     if !input.contains('%') {

@@ -125,7 +125,7 @@ pub fn output_path(config: &Config, library: &Library, job: &Job) -> String {
 /// server can re-render only the jobs that use an edited template.
 pub fn job_template(library: &Library, templates: &Templates, job: &Job) -> Option<String> {
     match job {
-        Job::Page(id) => Some(page_template(library, templates, *id)),
+        Job::Page(id) => Some(page_template(library, *id)),
         Job::Section { id, .. } => Some(
             library.sections[*id]
                 .meta
@@ -190,7 +190,7 @@ pub fn render_job(
     match job {
         Job::Page(id) => {
             let page = &library.pages[*id];
-            let template = page_template(library, templates, *id);
+            let template = page_template(library, *id);
             let what = format!("content/{}", page.source);
             need(templates, &template, &what)?;
             let html = templates.render(
@@ -293,7 +293,7 @@ fn need(templates: &Templates, name: &str, what: &str) -> Result<(), Diagnostic>
 }
 
 /// A page's template: its own, else the nearest section's `page_template`, else `page.html`.
-pub fn page_template(library: &Library, _templates: &Templates, id: PageId) -> String {
+pub fn page_template(library: &Library, id: PageId) -> String {
     let page = &library.pages[id];
     if let Some(template) = &page.meta.template {
         return template.clone();
@@ -369,11 +369,7 @@ fn paginator(
 
 /// A redirect page that needs no script (so it passes a strict CSP) and tells humans too.
 fn redirect_html(path: &str, permalink: &str) -> String {
-    let escape = |s: &str| {
-        s.replace('&', "&amp;")
-            .replace('"', "&quot;")
-            .replace('<', "&lt;")
-    };
+    let escape = crate::markdown::escape_html;
     let (to, canonical) = (escape(path), escape(permalink));
     format!(
         "<!DOCTYPE html>\n<html lang=\"zh-CN\">\n<head>\n<meta charset=\"utf-8\">\n<title>页面已迁移</title>\n\

@@ -114,17 +114,27 @@ fn build_hierarchy(library: &mut Library) {
         .iter()
         .map(|s| (s.meta.weight, slugify(&s.meta.title)))
         .collect();
+    // Pinyin keys for title order, worked out once per page rather than once per comparison.
+    let title_keys: Vec<String> = if library
+        .sections
+        .iter()
+        .any(|s| s.meta.sort_by == SortBy::Title)
+    {
+        pages.iter().map(|p| slugify(&p.meta.title)).collect()
+    } else {
+        Vec::new()
+    };
     for section in &mut library.sections {
         let sort_by = section.meta.sort_by;
-        section.pages.sort_by(|&a, &b| {
-            let (a, b) = (&pages[a], &pages[b]);
+        section.pages.sort_by(|&ia, &ib| {
+            let (a, b) = (&pages[ia], &pages[ib]);
             b.meta
                 .pinned
                 .cmp(&a.meta.pinned)
                 .then_with(|| match sort_by {
                     SortBy::Date => b.meta.date.cmp(&a.meta.date),
                     SortBy::Weight => weight_key(a.meta.weight).cmp(&weight_key(b.meta.weight)),
-                    SortBy::Title => slugify(&a.meta.title).cmp(&slugify(&b.meta.title)),
+                    SortBy::Title => title_keys[ia].cmp(&title_keys[ib]),
                 })
                 .then_with(|| a.meta.title.cmp(&b.meta.title))
                 .then_with(|| a.source.cmp(&b.source))
@@ -465,7 +475,7 @@ pub fn replace_placeholders(html: &str, urls: &[String]) -> String {
             .and_then(|n| urls.get(n))
         {
             Some(url) if after[digits..].starts_with('"') => {
-                out.push_str(&html_attr_escape(url));
+                out.push_str(&crate::markdown::escape_html(url));
                 rest = &after[digits..];
             }
             _ => {
@@ -478,12 +488,6 @@ pub fn replace_placeholders(html: &str, urls: &[String]) -> String {
     out
 }
 
-fn html_attr_escape(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('"', "&quot;")
-        .replace('<', "&lt;")
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -491,7 +495,10 @@ mod tests {
     #[test]
     fn aliases_keep_html_file_names_and_the_base_path() {
         assert_eq!(alias_path("/", "/old/a/"), "/old/a/");
-        assert_eq!(alias_path("/", "art/2024//art_1105.html"), "/art/2024/art_1105.html");
+        assert_eq!(
+            alias_path("/", "art/2024//art_1105.html"),
+            "/art/2024/art_1105.html"
+        );
         assert_eq!(alias_path("/xxgk/", "old"), "/xxgk/old/");
     }
 

@@ -807,12 +807,7 @@ fn text(status: u16, body: &str) -> ResponseBox {
         .boxed()
 }
 
-fn escape(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-}
+use crate::markdown::escape_html as escape;
 
 #[cfg(test)]
 mod tests {

@@ -336,11 +336,7 @@ impl PageEdits {
 /// go unreported by a partial rebuild: the site must be loaded again.
 pub fn removed_anchor_is_linked(library: &Library, id: PageId, before: &HashSet<String>) -> bool {
     let page = &library.pages[id];
-    let escape = |s: &str| {
-        s.replace('&', "&amp;")
-            .replace('"', "&quot;")
-            .replace('<', "&lt;")
-    };
+    let escape = crate::markdown::escape_html;
     let needles: Vec<String> = before
         .iter()
         .filter(|anchor| !page.markdown.anchors.contains(*anchor))

@@ -17,7 +17,7 @@ use std::time::Duration;
 
 use serde::Serialize;
 
-use crate::diagnostics::{Diagnostic, Severity};
+use crate::diagnostics::Diagnostic;
 
 /// At most this many event streams at once; more are refused with 503 (each holds a thread).
 pub const MAX_CLIENTS: usize = 256;
@@ -72,10 +72,7 @@ impl DiagnosticView {
     pub fn new(diagnostic: &Diagnostic) -> DiagnosticView {
         let location = &diagnostic.location;
         DiagnosticView {
-            severity: match diagnostic.severity {
-                Severity::Error => "error",
-                Severity::Warning => "warning",
-            },
+            severity: diagnostic.severity.label(),
             file: location.file.to_string_lossy().replace('\\', "/"),
             line: location.line,
             column: location.column,

@@ -36,7 +36,7 @@ use crate::content::load::is_ignored;
 /// The folders of a site root that are watched, recursively.
 pub const WATCHED_DIRS: [&str; 4] = ["content", "templates", "static", "themes"];
 /// The configuration file, watched through the root folder (editors replace it by renaming).
-pub const CONFIG_FILE: &str = "site.toml";
+pub use crate::config::CONFIG_FILE;
 
 /// How long to wait for an edit to settle.
 #[derive(Debug, Clone, Copy)]

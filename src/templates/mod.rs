@@ -102,11 +102,6 @@ impl Templates {
         self.sources.contains_key(name)
     }
 
-    /// The first of `names` that exists.
-    pub fn first_of<'n>(&self, names: &[&'n str]) -> Option<&'n str> {
-        names.iter().copied().find(|n| self.has(n))
-    }
-
     /// Renders `name` with `context`; `what` names the page being rendered, for messages.
     pub fn render(&self, name: &str, context: Value, what: &str) -> Result<String, Diagnostic> {
         let template = self
@@ -237,13 +232,13 @@ fn register_filters(env: &mut Environment<'static>, site: &Arc<SiteData>) {
         },
     );
     let md_config = site.config.markdown.clone();
+    let options = crate::markdown::comrak_options(&md_config);
     let s = site.clone();
     env.add_filter(
         "markdown",
         move |text: &str, kwargs: Kwargs| -> Result<Value, Error> {
             let inline: Option<bool> = kwargs.get("inline")?;
             kwargs.assert_all_used()?;
-            let options = crate::markdown::comrak_options(&md_config);
             let rendered = crate::markdown::render(text, &options, md_config.raw_html);
             // `@/` links resolve here as in content, rather than staying placeholders.
             let urls = rendered
@@ -454,11 +449,6 @@ fn register_functions(env: &mut Environment<'static>, site: &Arc<SiteData>) {
                 })
         },
     );
-}
-
-/// Shared by the render stage: the data templates see.
-pub fn site_data(config: Arc<Config>, library: Arc<Library>) -> Arc<SiteData> {
-    Arc::new(SiteData::new(config, library))
 }
 
 #[cfg(test)]
