@@ -61,6 +61,11 @@ impl<'a> Document<'a> {
         }
     }
 
+    /// Whether the key at `path` is written in the data.
+    pub fn has_key(&self, path: &[&str]) -> bool {
+        find_key(self.data, self.format, path).is_some()
+    }
+
     /// Parses the data into a generic map. TOML dates become strings in their written form.
     pub fn parse(&self) -> Result<Map<String, Value>, Diagnostic> {
         let syntax = |offset: usize, detail: String| {

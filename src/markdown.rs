@@ -51,6 +51,8 @@ pub struct InternalLink {
     pub line: usize,
     /// 1-based column (characters) in that line.
     pub column: usize,
+    /// The line as written, so that a broken link is shown without reading the file again.
+    pub source_line: String,
 }
 
 /// A problem in the Markdown itself, positioned in the body.
@@ -169,6 +171,11 @@ pub fn render(body: &str, options: &Options, raw_html: RawHtml) -> Rendered {
                         anchor,
                         line: pos.start.line,
                         column: char_column(body, pos.start.line, pos.start.column),
+                        source_line: body
+                            .lines()
+                            .nth(pos.start.line.saturating_sub(1))
+                            .unwrap_or_default()
+                            .to_string(),
                     });
                     link.url = format!("{LINK_PLACEHOLDER}{}", out.links.len() - 1);
                 } else if raw_html == RawHtml::Sanitize && is_dangerous_url(&link.url) {

@@ -246,7 +246,7 @@ fn check_unique_urls(config: &Config, library: &Library, diagnostics: &mut Diagn
             if *url == page.path {
                 // Its redirect would overwrite the page itself with a redirect to itself.
                 diagnostics.push(Diagnostic::error(
-                    key_location(config, &page.file, "aliases"),
+                    page.key_location("aliases", &shown(config, &page.file)),
                     Problem::InvalidValue {
                         field: "aliases".into(),
                         detail: format!("`{alias}` is this page's own URL"),
@@ -288,16 +288,6 @@ fn check_unique_urls(config: &Config, library: &Library, diagnostics: &mut Diagn
     }
 }
 
-/// Where a front-matter key of `file` is, for problems found after loading.
-fn key_location(config: &Config, file: &std::path::Path, key: &str) -> Location {
-    let shown_file = shown(config, file);
-    let text = std::fs::read_to_string(file).unwrap_or_default();
-    match crate::content::frontmatter::split(&shown_file, &text) {
-        Ok(split) => split.document.location_of_key(&[key]),
-        Err(_) => Location::file(&shown_file),
-    }
-}
-
 /// Fills in the `@/` link placeholders, or reports each broken link at its line.
 fn resolve_links(config: &Config, library: &mut Library, diagnostics: &mut Diagnostics) {
     let lookup = |links: &[InternalLink],
@@ -305,14 +295,18 @@ fn resolve_links(config: &Config, library: &mut Library, diagnostics: &mut Diagn
                   offset: usize,
                   diagnostics: &mut Diagnostics|
      -> Vec<String> {
-        let text = || std::fs::read_to_string(file).unwrap_or_default();
         let shown_file = shown(config, file);
         links
             .iter()
             .map(|link| {
                 let at = |d: &mut Diagnostics, problem| {
                     d.push(Diagnostic::error(
-                        Location::in_text(&shown_file, &text(), link.line + offset, link.column),
+                        Location {
+                            file: shown_file.clone(),
+                            line: link.line + offset,
+                            column: link.column,
+                            source_line: Some(link.source_line.clone()),
+                        },
                         problem,
                     ));
                 };

@@ -597,6 +597,46 @@ fn a_static_file_may_not_replace_a_page() {
 }
 
 #[test]
+fn a_video_file_missing_from_its_bundle_is_an_error_at_its_key() {
+    let site = Site::new(&[
+        (
+            "content/videos/_index.md",
+            "+++\ntitle = \"普法视频\"\n+++\n",
+        ),
+        (
+            "content/videos/fa/index.md",
+            "+++\ntitle = \"民法典\"\n[video]\nfile = \"fa.mp4\"\ncaptions = \"fa.vtt\"\n+++\n文字稿。\n",
+        ),
+        ("content/videos/fa/fa.mp4", "not really a video"),
+    ]);
+    let run = site.build(&[]);
+    assert_eq!(run.code(), Some(1), "{}", run.stderr);
+    assert_contains(&run.stderr, "`video.captions` names `fa.vtt`");
+    assert_contains(&run.stderr, "--> content/videos/fa/index.md:5:1");
+    assert_contains(&run.stderr, "5 | captions = \"fa.vtt\"");
+    assert_lacks(&run.stderr, "`video.file`");
+}
+
+#[test]
+fn a_video_without_captions_builds_with_a_warning() {
+    let site = Site::new(&[
+        (
+            "content/videos/_index.md",
+            "+++\ntitle = \"普法视频\"\n+++\n",
+        ),
+        (
+            "content/videos/fa/index.md",
+            "+++\ntitle = \"民法典\"\n[video]\nfile = \"fa.mp4\"\n+++\n",
+        ),
+        ("content/videos/fa/fa.mp4", "not really a video"),
+    ]);
+    let run = site.build_ok(&[]);
+    assert_contains(&run.stderr, "warning: this video has no captions file");
+    assert_contains(&run.stderr, "--> content/videos/fa/index.md");
+    assert!(site.has("videos/fa/fa.mp4"));
+}
+
+#[test]
 fn base_url_flag_prefixes_every_link() {
     let site = Site::new(&[
         ("content/reports/a.md", REPORT),
@@ -1450,6 +1490,8 @@ fn link_to_a_missing_page_is_an_error_at_its_line() {
     );
     assert_contains(&stderr, "--> content/reports/b.md:7:2");
     assert_contains(&stderr, "hint: did you mean `@/reports/a.md`?");
+    // The offending line is quoted under the location.
+    assert_contains(&stderr, "7 | 见[报告](@/reports/aa.md)。");
 }
 
 #[test]

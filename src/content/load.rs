@@ -22,6 +22,15 @@ use crate::slug::slugify;
 /// Largest Markdown file read: 8 MB, a hundred times a long annual report.
 pub const MAX_MARKDOWN_BYTES: u64 = 8 * 1024 * 1024;
 
+/// Front-matter keys that are checked after loading (against the bundle or the whole site),
+/// with their paths in the front matter.
+const LATE_CHECKED_KEYS: &[(&str, &[&str])] = &[
+    ("aliases", &["aliases"]),
+    ("video.file", &["video", "file"]),
+    ("video.poster", &["video", "poster"]),
+    ("video.captions", &["video", "captions"]),
+];
+
 /// Which pages a build publishes.
 #[derive(Debug, Clone)]
 pub struct LoadOptions {
@@ -382,6 +391,11 @@ fn load_markdown(
         name.strip_suffix(".md").unwrap_or(name)
     };
     let slug = meta.slug.clone().unwrap_or_else(|| slugify(stem));
+    let key_locations: Vec<(&'static str, Location)> = LATE_CHECKED_KEYS
+        .iter()
+        .filter(|(_, path)| split.document.has_key(path))
+        .map(|(name, path)| (*name, split.document.location_of_key(path)))
+        .collect();
     let (summary_html, summary_links) = match meta.summary.as_deref() {
         Some(summary) => {
             let rendered = markdown::render(summary, md_options, config.markdown.raw_html);
@@ -392,6 +406,7 @@ fn load_markdown(
                 .map(|link| markdown::InternalLink {
                     line: at.line,
                     column: at.column,
+                    source_line: at.source_line.clone().unwrap_or_default(),
                     ..link.clone()
                 })
                 .collect();
@@ -413,6 +428,7 @@ fn load_markdown(
         markdown: rendered,
         summary_html,
         summary_links,
+        key_locations,
         alias_paths: Vec::new(),
         body_line_offset: split.body_line_offset,
         expired: false,
@@ -544,16 +560,8 @@ fn check_video_assets(config: &Config, page: &Page, diagnostics: &mut Diagnostic
         if let Some(name) = name
             && !has(name)
         {
-            // The file parsed a moment ago; read it again only to point at the line.
-            let text = std::fs::read_to_string(&page.file).unwrap_or_default();
-            let location = match frontmatter::split(&shown_path, &text) {
-                Ok(split) => split
-                    .document
-                    .location_of_key(&["video", field.trim_start_matches("video.")]),
-                Err(_) => Location::file(&shown_path),
-            };
             diagnostics.push(Diagnostic::error(
-                location,
+                page.key_location(field, &shown_path),
                 Problem::MissingAsset {
                     field,
                     name: name.clone(),

@@ -14,6 +14,7 @@ use std::path::PathBuf;
 pub use frontmatter::{Disclosure, PageMeta, SectionMeta, SortBy, Validity, Video};
 pub use load::{LoadOptions, load};
 
+use crate::diagnostics::Location;
 use crate::markdown::Rendered;
 
 /// Index of a page in [`Library::pages`].
@@ -73,6 +74,9 @@ pub struct Page {
     pub summary_links: Vec<crate::markdown::InternalLink>,
     /// Lines of front matter before the body (body line + this = file line).
     pub body_line_offset: usize,
+    /// Where the front-matter keys checked after loading (`aliases`, `video.*`) are, so that
+    /// later stages point at them without reading the file again.
+    pub key_locations: Vec<(&'static str, Location)>,
     /// URL paths of its `aliases`, set by `resolve`: what the duplicate check reserves and the
     /// redirects are written to, computed once so the two cannot disagree.
     pub alias_paths: Vec<String>,
@@ -134,6 +138,18 @@ impl Section {
             markdown,
             body_line_offset,
         }
+    }
+}
+
+impl Page {
+    /// Where front-matter key `key` (as listed in [`Page::key_locations`]) is; the file itself
+    /// when it is not recorded.
+    pub fn key_location(&self, key: &str, shown_file: &std::path::Path) -> Location {
+        self.key_locations
+            .iter()
+            .find(|(k, _)| *k == key)
+            .map(|(_, location)| location.clone())
+            .unwrap_or_else(|| Location::file(shown_file))
     }
 }
 
