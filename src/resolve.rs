@@ -155,10 +155,10 @@ fn weight_key(weight: Option<i64>) -> (bool, i64) {
 }
 
 fn build_taxonomies(config: &Config, library: &mut Library) {
-    let mut names: Vec<String> = config.taxonomies.keys().cloned().collect();
-    if !names.iter().any(|n| n == DEFAULT_TAXONOMY) {
-        names.push(DEFAULT_TAXONOMY.to_string());
-    }
+    let mut names: Vec<String> = crate::content::frontmatter::taxonomy_names(config)
+        .into_iter()
+        .map(str::to_string)
+        .collect();
     names.sort();
     library.taxonomies = names
         .into_iter()
@@ -167,18 +167,18 @@ fn build_taxonomies(config: &Config, library: &mut Library) {
             let mut terms: BTreeMap<String, Term> = BTreeMap::new();
             let derived = settings.and_then(|s| s.from);
             for (id, page) in library.pages.iter().enumerate() {
-                let written = page.meta.taxonomies.get(&name).cloned();
-                let derived_terms = match (written, derived) {
-                    (Some(terms), _) => terms,
+                let written = page.meta.taxonomies.get(&name);
+                let derived_terms: std::borrow::Cow<[String]> = match (written, derived) {
+                    (Some(terms), _) => terms.into(),
                     (None, Some(DerivedTerms::Year)) => page
                         .meta
                         .date
                         .as_ref()
-                        .map(|d| vec![d.zoned(&config.tz).year().to_string()])
+                        .map(|d| vec![d.zoned(&config.tz).year().to_string()].into())
                         .unwrap_or_default(),
-                    (None, None) => Vec::new(),
+                    (None, None) => std::borrow::Cow::Borrowed(&[]),
                 };
-                for term in &derived_terms {
+                for term in derived_terms.iter() {
                     let slug = slugify(term);
                     let entry = terms.entry(slug.clone()).or_insert_with(|| {
                         let path = format!("{}{name}/{slug}/", config.base_path);

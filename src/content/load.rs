@@ -13,7 +13,7 @@ use rayon::prelude::*;
 use walkdir::WalkDir;
 
 use super::frontmatter::{self, SortBy};
-use super::{Asset, Library, Page, Section, SectionMeta, StaticFile, Target};
+use super::{Asset, Library, Page, PageMeta, Section, SectionMeta, StaticFile, Target};
 use crate::config::{Config, io_detail};
 use crate::diagnostics::{Diagnostic, Diagnostics, Location, Problem};
 use crate::markdown::{self, Rendered};
@@ -184,16 +184,22 @@ pub fn load(config: &Config, options: &LoadOptions) -> (Library, Diagnostics) {
             ancestors(parent_dir(&section.dir)).find_map(|d| section_of_dir.get(d).copied());
         debug_assert!(section.parent.is_some_and(|p| p != id));
     }
-    for (id, section) in sections.iter_mut().enumerate() {
-        section.assets = loose_files
-            .iter()
-            .filter(|f| parent_dir(&f.rel) == section.dir)
-            .map(|f| Asset {
+    // Files beside an `_index.md` are that section's assets; grouped by folder once.
+    let mut loose_by_dir: HashMap<&str, Vec<Asset>> = HashMap::new();
+    for f in &loose_files {
+        loose_by_dir
+            .entry(parent_dir(&f.rel))
+            .or_default()
+            .push(Asset {
                 name: file_name(&f.rel).to_string(),
                 source: f.abs.clone(),
                 size: f.size,
-            })
-            .collect();
+            });
+    }
+    for (id, section) in sections.iter_mut().enumerate() {
+        section.assets = loose_by_dir
+            .remove(section.dir.as_str())
+            .unwrap_or_default();
         library
             .by_source
             .insert(section.source.clone(), Target::Section(id));
@@ -201,31 +207,13 @@ pub fn load(config: &Config, options: &LoadOptions) -> (Library, Diagnostics) {
 
     pages.sort_by(|a, b| a.source.cmp(&b.source));
     for mut page in pages {
-        if page.meta.draft && !options.drafts {
-            library.unpublished.insert(
-                page.source.clone(),
-                "a draft (build with --drafts to include it)",
-            );
-            continue;
+        match publication(&page.meta, options) {
+            Ok(expired) => page.expired = expired,
+            Err(reason) => {
+                library.unpublished.insert(page.source.clone(), reason);
+                continue;
+            }
         }
-        if page
-            .meta
-            .date
-            .as_ref()
-            .is_some_and(|d| d.timestamp > options.now)
-            && !options.future
-        {
-            library.unpublished.insert(
-                page.source.clone(),
-                "scheduled for a future date (build with --future to include it)",
-            );
-            continue;
-        }
-        page.expired = page
-            .meta
-            .expires
-            .as_ref()
-            .is_some_and(|e| e.timestamp <= options.now);
         // The folder the page sits in: a bundle's folder is the page itself, so look one up.
         let own_dir = parent_dir(&page.source);
         let page_dir = if page.is_bundle {
@@ -245,10 +233,8 @@ pub fn load(config: &Config, options: &LoadOptions) -> (Library, Diagnostics) {
         if page.is_bundle {
             let bundle = parent_dir(&page.source);
             page.assets = bundle_assets.remove(bundle).unwrap_or_default();
-            check_video_assets(config, &page, &mut diagnostics);
-        } else if page.meta.video.is_some() {
-            check_video_assets(config, &page, &mut diagnostics);
         }
+        check_video_assets(config, &page, &mut diagnostics);
         let id = library.pages.len();
         library
             .by_source
@@ -304,23 +290,11 @@ pub fn reload_page(
             return None;
         }
     };
-    let scheduled = page
-        .meta
-        .date
-        .as_ref()
-        .is_some_and(|d| d.timestamp > options.now);
-    if (page.meta.draft && !options.drafts) || (scheduled && !options.future) {
-        return None;
-    }
-    page.expired = page
-        .meta
-        .expires
-        .as_ref()
-        .is_some_and(|e| e.timestamp <= options.now);
+    page.expired = publication(&page.meta, options).ok()?;
     page.section = old.section;
     page.folder_slugs = old.folder_slugs.clone();
     page.assets = old.assets.clone();
-    if page.is_bundle || page.meta.video.is_some() {
+    {
         let errors_before = diagnostics.error_count();
         check_video_assets(config, &page, diagnostics);
         if diagnostics.error_count() > errors_before {
@@ -328,6 +302,26 @@ pub fn reload_page(
         }
     }
     Some(page)
+}
+
+/// Whether this build publishes a page: `Ok(expired)` if it does, else why not (a draft, or
+/// scheduled for later), in words that also suit a link to it.
+fn publication(meta: &PageMeta, options: &LoadOptions) -> Result<bool, &'static str> {
+    if meta.draft && !options.drafts {
+        return Err("a draft (build with --drafts to include it)");
+    }
+    if meta
+        .date
+        .as_ref()
+        .is_some_and(|d| d.timestamp > options.now)
+        && !options.future
+    {
+        return Err("scheduled for a future date (build with --future to include it)");
+    }
+    Ok(meta
+        .expires
+        .as_ref()
+        .is_some_and(|e| e.timestamp <= options.now))
 }
 
 /// Loads one Markdown file; also used by the preview server when a single file changes.

@@ -332,8 +332,8 @@ impl PageEdits {
 }
 
 /// Whether another page links to an anchor of page `id` that an edit removed (`before` are
-/// its anchors before the edit). Links are resolved when pages are loaded, so such a link would
-/// go unreported by a partial rebuild: the site must be loaded again.
+/// its anchors before the edit). Links are checked by the resolve stage, which a partial rebuild
+/// skips for the pages that link here, so such a link would go unreported: load the site again.
 pub fn removed_anchor_is_linked(library: &Library, id: PageId, before: &HashSet<String>) -> bool {
     let page = &library.pages[id];
     let escape = crate::markdown::escape_html;
