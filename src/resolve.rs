@@ -10,7 +10,7 @@ use std::collections::{BTreeMap, HashMap};
 use crate::config::{Config, DerivedTerms};
 use crate::content::frontmatter::{DEFAULT_TAXONOMY, SortBy};
 use crate::content::load::shown;
-use crate::content::{Library, PageId, Target, Taxonomy, Term};
+use crate::content::{Library, PageId, Taxonomy, Term};
 use crate::diagnostics::{Diagnostic, Diagnostics, Location, Problem};
 use crate::markdown::{InternalLink, LINK_PLACEHOLDER};
 use crate::pagination::{extra_pager_paths, pager_count};
@@ -330,19 +330,11 @@ fn resolve_links(config: &Config, library: &mut Library, diagnostics: &mut Diagn
                 let Some(anchor) = &link.anchor else {
                     return path;
                 };
-                let anchors = match target {
-                    Target::Page(id) => &library.pages[id].markdown.anchors,
-                    Target::Section(id) => &library.sections[id].markdown.anchors,
-                };
-                let id = if anchors.contains(anchor) {
-                    Some(anchor.clone())
-                } else {
-                    Some(slugify(anchor)).filter(|s| anchors.contains(s))
-                };
-                match id {
+                match library.resolve_anchor(target, anchor) {
                     Some(id) => format!("{path}#{id}"),
                     None => {
-                        let mut available: Vec<String> = anchors
+                        let mut available: Vec<String> = library
+                            .anchors_of(target)
                             .iter()
                             .filter(|a| !a.starts_with("fn-"))
                             .cloned()

@@ -240,6 +240,24 @@ impl Library {
         )
     }
 
+    /// Every `#anchor` a target has: its headings and footnotes.
+    pub fn anchors_of(&self, target: Target) -> &std::collections::HashSet<String> {
+        match target {
+            Target::Page(id) => &self.pages[id].markdown.anchors,
+            Target::Section(id) => &self.sections[id].markdown.anchors,
+        }
+    }
+
+    /// The id an `#anchor` written in a link names on `target`: the id itself, or a heading's
+    /// text (`#一、主要工作` → `yi-zhu-yao-gong-zuo`); `None` when the target has no such anchor.
+    pub fn resolve_anchor(&self, target: Target, anchor: &str) -> Option<String> {
+        let anchors = self.anchors_of(target);
+        if anchors.contains(anchor) {
+            return Some(anchor.to_string());
+        }
+        Some(crate::slug::slugify(anchor)).filter(|id| anchors.contains(id))
+    }
+
     /// The URL path of a target.
     pub fn path_of(&self, target: Target) -> &str {
         match target {

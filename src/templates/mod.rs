@@ -292,21 +292,12 @@ fn internal_url(library: &Library, target: &str, anchor: Option<&str>) -> Result
     let Some(anchor) = anchor else {
         return Ok(path.to_string());
     };
-    let anchors = match found {
-        crate::content::Target::Page(id) => &library.pages[id].markdown.anchors,
-        crate::content::Target::Section(id) => &library.sections[id].markdown.anchors,
-    };
-    let id = if anchors.contains(anchor) {
-        anchor.to_string()
-    } else {
-        slugify(anchor)
-    };
-    if !anchors.contains(&id) {
-        return Err(Error::new(
+    let id = library.resolve_anchor(found, anchor).ok_or_else(|| {
+        Error::new(
             ErrorKind::InvalidOperation,
             format!("markdown: `@/{target}` has no heading with the anchor `#{anchor}`"),
-        ));
-    }
+        )
+    })?;
     Ok(format!("{path}#{id}"))
 }
 
@@ -380,15 +371,15 @@ fn register_functions(env: &mut Environment<'static>, site: &Arc<SiteData>) {
                     format!("get_url: no page or section `{path}` in content/"),
                 )
             })?;
-            let url = s.library.path_of(target).to_string();
+            let url = s.library.path_of(target);
             return Ok(match anchor {
                 // As in content links, a heading's text stands for its id (一、主要工作 →
                 // yi-zhu-yao-gong-zuo); an anchor that is neither is kept as written.
-                Some(anchor) => match internal_url(&s.library, source, Some(anchor)) {
-                    Ok(resolved) => resolved,
-                    Err(_) => format!("{url}#{anchor}"),
-                },
-                None => url,
+                Some(anchor) => {
+                    let id = s.library.resolve_anchor(target, anchor);
+                    format!("{url}#{}", id.as_deref().unwrap_or(anchor))
+                }
+                None => url.to_string(),
             });
         }
         Ok(format!(
