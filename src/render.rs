@@ -178,67 +178,30 @@ pub fn render_job(
 ) -> Result<(String, String), Diagnostic> {
     let library = &site.library;
     let config = &site.config;
-    let context = |current_path: &str, vars: Vec<(&str, Value)>| {
-        let mut all = vec![
-            ("config", site.config_value.clone()),
-            ("current_path", Value::from(current_path)),
-            ("current_url", Value::from(config.permalink(current_path))),
-        ];
-        all.extend(vars);
-        Value::from_pairs(all)
-    };
-    match job {
-        Job::Page(id) => {
-            let page = &library.pages[*id];
-            let template = page_template(library, *id);
-            let what = format!("content/{}", page.source);
-            need(templates, &template, &what)?;
-            let html = templates.render(
-                &template,
-                context(&page.path, vec![("page", page_value(site, *id))]),
-                &what,
-            )?;
-            Ok((page.path.clone(), html))
-        }
+    let path = output_path(config, library, job);
+    if let Job::Redirect { to, .. } = job {
+        return Ok((path, redirect_html(to, &config.permalink(to))));
+    }
+    let what = job_owner(library, job);
+    // Only redirects have no template; `plan` makes taxonomy jobs only when theirs exist.
+    let template =
+        job_template(library, templates, job).unwrap_or_else(|| "taxonomy_list.html".into());
+    need(templates, &template, &what)?;
+    let vars: Vec<(&str, Value)> = match job {
+        Job::Page(id) => vec![("page", page_value(site, *id))],
         Job::Section { id, pager } => {
             let section = &library.sections[*id];
-            let template = section.meta.template.clone().unwrap_or_else(|| {
-                if *id == Library::HOME {
-                    "index.html".into()
-                } else {
-                    "section.html".into()
-                }
-            });
-            let what = format!("content/{}", section.source);
-            need(templates, &template, &what)?;
-            let paginator = paginator(
-                site,
-                &section.pages,
-                section.meta.paginate_by,
-                *pager,
-                &section.path,
-            );
-            let path = pager_path(&section.path, *pager);
-            let vars = vec![
+            let pages = &section.pages;
+            let paginator = paginator(site, pages, section.meta.paginate_by, *pager, &section.path);
+            vec![
                 ("section", section_value(site, *id)),
                 ("paginator", paginator),
-            ];
-            Ok((
-                path.clone(),
-                templates.render(&template, context(&path, vars), &what)?,
-            ))
+            ]
         }
         Job::TaxonomyList(t) => {
-            let taxonomy = &library.taxonomies[*t];
-            let (list, _) = taxonomy_templates(templates, &taxonomy.name).unwrap_or_default();
-            let what = format!("the `{}` taxonomy", taxonomy.name);
             let value = taxonomy_value(site, *t);
             let terms = value.get_attr("terms").unwrap_or_default();
-            let vars = vec![("taxonomy", value), ("terms", terms)];
-            Ok((
-                taxonomy.path.clone(),
-                templates.render(&list, context(&taxonomy.path, vars), &what)?,
-            ))
+            vec![("taxonomy", value), ("terms", terms)]
         }
         Job::Term {
             taxonomy: t,
@@ -247,8 +210,6 @@ pub fn render_job(
         } => {
             let taxonomy = &library.taxonomies[*t];
             let term_data = &taxonomy.terms[*term];
-            let (_, single) = taxonomy_templates(templates, &taxonomy.name).unwrap_or_default();
-            let what = format!("the `{}` term {}", taxonomy.name, term_data.name);
             let paginator = paginator(
                 site,
                 &term_data.pages,
@@ -256,26 +217,22 @@ pub fn render_job(
                 *pager,
                 &term_data.path,
             );
-            let path = pager_path(&term_data.path, *pager);
-            let vars = vec![
+            vec![
                 ("taxonomy", taxonomy_value(site, *t)),
                 ("term", term_value(site, *t, *term)),
                 ("paginator", paginator),
-            ];
-            Ok((
-                path.clone(),
-                templates.render(&single, context(&path, vars), &what)?,
-            ))
+            ]
         }
-        Job::Redirect { from, to } => Ok((from.clone(), redirect_html(to, &config.permalink(to)))),
-        Job::NotFound => {
-            let path = format!("{}404.html", config.base_path);
-            Ok((
-                path.clone(),
-                templates.render("404.html", context(&path, Vec::new()), "404.html")?,
-            ))
-        }
-    }
+        Job::Redirect { .. } | Job::NotFound => Vec::new(),
+    };
+    let mut context = vec![
+        ("config", site.config_value.clone()),
+        ("current_path", Value::from(path.as_str())),
+        ("current_url", Value::from(config.permalink(&path))),
+    ];
+    context.extend(vars);
+    let html = templates.render(&template, Value::from_pairs(context), &what)?;
+    Ok((path, html))
 }
 
 fn need(templates: &Templates, name: &str, what: &str) -> Result<(), Diagnostic> {
@@ -407,8 +364,13 @@ pub fn job_owner(library: &Library, job: &Job) -> String {
     match job {
         Job::Page(id) => format!("content/{}", library.pages[*id].source),
         Job::Section { id, .. } => format!("content/{}", library.sections[*id].source),
-        Job::TaxonomyList(t) | Job::Term { taxonomy: t, .. } => {
-            format!("site.toml (taxonomy `{}`)", library.taxonomies[*t].name)
+        Job::TaxonomyList(t) => format!("the `{}` taxonomy", library.taxonomies[*t].name),
+        Job::Term { taxonomy, term, .. } => {
+            let taxonomy = &library.taxonomies[*taxonomy];
+            format!(
+                "the `{}` term {}",
+                taxonomy.name, taxonomy.terms[*term].name
+            )
         }
         Job::Redirect { to, .. } => format!("the redirect to {to}"),
         Job::NotFound => "404.html".to_string(),
