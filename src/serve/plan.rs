@@ -18,13 +18,10 @@
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
-use walkdir::WalkDir;
-
-use crate::config::Config;
-use crate::content::load::is_ignored;
 use crate::content::{Library, PageId, SectionId, Target};
 use crate::render::Job;
 use crate::slug::slugify;
+use crate::templates::Templates;
 
 /// The kind of rebuild a change needs. [`Plan::merge`] combines the plans of several changes.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -396,26 +393,13 @@ const LOOKS_ELSEWHERE: &[&str] = &[
 ];
 
 impl TemplateIndex {
-    /// Reads the template folders of `config` (the site's templates hide the theme's).
-    pub fn scan(config: &Config) -> TemplateIndex {
-        let mut sources: HashMap<String, PathBuf> = HashMap::new();
-        for dir in config.template_dirs().iter().rev() {
-            for entry in WalkDir::new(dir).follow_links(true).into_iter().flatten() {
-                if !entry.file_type().is_file() || is_ignored(&entry.file_name().to_string_lossy())
-                {
-                    continue;
-                }
-                if let Ok(rel) = entry.path().strip_prefix(dir) {
-                    let name = rel.to_string_lossy().replace('\\', "/");
-                    sources.insert(name, entry.path().to_path_buf());
-                }
-            }
-        }
+    /// Indexes the templates as loaded (the site's templates hide the theme's).
+    pub fn of(templates: &Templates) -> TemplateIndex {
         let mut index = TemplateIndex::default();
         let mut direct = BTreeSet::new();
-        for (name, path) in sources {
-            let source = std::fs::read_to_string(&path).unwrap_or_default();
-            let (refs, dynamic) = references(&source);
+        for (name, source) in templates.sources() {
+            let name = name.to_string();
+            let (refs, dynamic) = references(source);
             index.dynamic |= dynamic;
             if LOOKS_ELSEWHERE.iter().any(|needle| source.contains(needle)) {
                 direct.insert(name.clone());

@@ -268,7 +268,7 @@ impl Preview {
             self.options.load.now = now;
         }
         let (site, warnings) = Site::load(&self.options).map_err(Failure::Problems)?;
-        let index = TemplateIndex::scan(&site.config);
+        let index = TemplateIndex::of(&site.templates);
         let build = self.snapshot.build + 1;
         let rendered = render_jobs(&site, |_| true, &self.snapshot, build)?;
         Ok(self.commit(site, index, rendered, Kind::Full, warnings.sorted(), None))
@@ -419,7 +419,7 @@ impl Preview {
         let config = current.site.config.clone();
         let data = current.site.data.clone();
         let templates = Templates::load(&config, data.clone()).map_err(problems)?;
-        let index = TemplateIndex::scan(&config);
+        let index = TemplateIndex::of(&templates);
         let users = match names {
             Some(names) if index.names == current.index.names => index.users_of(names),
             _ => None,

@@ -102,6 +102,14 @@ impl Templates {
         self.sources.contains_key(name)
     }
 
+    /// Every template by name with its source, as loaded (the site's hiding the theme's): what
+    /// the preview server reads to learn which templates use which, without reading them again.
+    pub fn sources(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.sources
+            .iter()
+            .map(|(name, (_, source))| (name.as_str(), &**source))
+    }
+
     /// Renders `name` with `context`; `what` names the page being rendered, for messages.
     pub fn render(&self, name: &str, context: Value, what: &str) -> Result<String, Diagnostic> {
         let template = self
