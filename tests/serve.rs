@@ -858,3 +858,66 @@ fn ctrl_c_stops_cleanly() {
     assert!(status.success(), "{status:?}");
     server.wait_for_line("Stopped.");
 }
+
+/// On a machine where IPv6 is switched off (`disable_ipv6`, common on servers), `[::]` can still
+/// be bound, but `[::1]` leads nowhere: the server must say so and print only IPv4 addresses.
+/// Runs in a network namespace of its own; where namespaces cannot be made (not root, a
+/// restricted container) there is nothing to test and it says so.
+#[test]
+fn with_ipv6_switched_off_only_ipv4_addresses_are_printed() {
+    // `exec` all the way down: the process we kill is the server itself.
+    let can_unshare = Command::new("unshare")
+        .args(["--net", "true"])
+        .status()
+        .is_ok_and(|s| s.success());
+    if !can_unshare {
+        eprintln!("skipped: cannot create a network namespace here");
+        return;
+    }
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/basic");
+    let script = format!(
+        "ip link set lo up && sysctl -qw net.ipv6.conf.all.disable_ipv6=1 \
+         && sysctl -qw net.ipv6.conf.lo.disable_ipv6=1 \
+         && exec '{}' serve --port 0 --root '{}'",
+        env!("CARGO_BIN_EXE_gongkai"),
+        root.display()
+    );
+    let mut child = Command::new("unshare")
+        .args(["--net", "sh", "-c", &script])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start the server in a namespace");
+    let stdout = child.stdout.take().expect("stdout");
+    let (lines, received) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if lines.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let mut printed = Vec::new();
+    let deadline = Instant::now() + WAIT;
+    while Instant::now() < deadline {
+        match received.recv_timeout(Duration::from_millis(200)) {
+            Ok(line) => {
+                let done = line.contains("http://localhost:");
+                printed.push(line);
+                if done {
+                    break;
+                }
+            }
+            Err(mpsc::RecvTimeoutError::Timeout) => {}
+            Err(mpsc::RecvTimeoutError::Disconnected) => break,
+        }
+    }
+    let _ = child.kill();
+    let output = child.wait_with_output().expect("server output");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let printed = printed.join("\n");
+    assert!(printed.contains("http://127.0.0.1:"), "{printed}\n{stderr}");
+    assert!(!printed.contains("[::1]"), "{printed}");
+    assert!(printed.contains("IPv4 only"), "{printed}");
+    assert!(stderr.contains("IPv6 is switched off"), "{stderr}");
+}

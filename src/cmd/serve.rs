@@ -79,10 +79,10 @@ fn print_event(event: Event<'_>) {
             for note in &listening.notes {
                 eprintln!("warning: {note}");
             }
-            let stacks = if listening.dual_stack {
-                " (IPv6 and IPv4)"
-            } else {
-                ""
+            let stacks = match (listening.dual_stack, listening.ipv6_loopback) {
+                (true, true) => " (IPv6 and IPv4)",
+                (true, false) => " (IPv4 only: IPv6 is switched off here)",
+                _ => "",
             };
             println!("Listening on {}{stacks}. Open:", listening.addr);
             for url in listening.urls() {

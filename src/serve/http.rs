@@ -58,6 +58,9 @@ pub struct Listening {
     pub addr: SocketAddr,
     /// One socket for IPv6 and IPv4.
     pub dual_stack: bool,
+    /// Whether `[::1]` reaches it: false where IPv6 is switched off (`disable_ipv6`) although
+    /// the socket could be made, so that no URL is printed that cannot be opened.
+    pub ipv6_loopback: bool,
     /// Things the user should know (a fallback to IPv4, another port than asked).
     pub notes: Vec<String>,
 }
@@ -67,8 +70,12 @@ impl Listening {
     pub fn urls(&self) -> Vec<String> {
         let port = self.addr.port();
         match self.addr.ip() {
-            _ if self.dual_stack => vec![
+            _ if self.dual_stack && self.ipv6_loopback => vec![
                 format!("http://[::1]:{port}/"),
+                format!("http://127.0.0.1:{port}/"),
+                format!("http://localhost:{port}/"),
+            ],
+            _ if self.dual_stack => vec![
                 format!("http://127.0.0.1:{port}/"),
                 format!("http://localhost:{port}/"),
             ],
@@ -109,6 +116,14 @@ pub fn bind(ip: Option<IpAddr>, port: Option<u16>) -> Result<Listening, String> 
         match bind_port(ip, candidate, &mut notes) {
             Ok((listener, dual_stack)) => {
                 let addr = listener.local_addr().map_err(|e| e.to_string())?;
+                let ipv6_loopback = !dual_stack || reaches_ipv6_loopback(addr.port());
+                if !ipv6_loopback {
+                    notes.push(
+                        "IPv6 is switched off on this machine (::1 cannot be reached), so the \
+                         preview answers on IPv4 only"
+                            .to_string(),
+                    );
+                }
                 if i > 0 {
                     notes.push(format!(
                         "port {DEFAULT_PORT} is in use (another preview?), so this one uses port {candidate}"
@@ -118,6 +133,7 @@ pub fn bind(ip: Option<IpAddr>, port: Option<u16>) -> Result<Listening, String> 
                     listener,
                     addr,
                     dual_stack,
+                    ipv6_loopback,
                     notes,
                 });
             }
@@ -168,6 +184,13 @@ fn bind_port(
         }
         Some(ip) => Ok((listen(SocketAddr::new(ip, port), false)?, false)),
     }
+}
+
+/// Whether a connection to `[::1]:port` (our own socket, already listening) can be made. The
+/// probe connection waits in the backlog and is closed unanswered once serving starts.
+fn reaches_ipv6_loopback(port: u16) -> bool {
+    let loopback = SocketAddr::new(Ipv6Addr::LOCALHOST.into(), port);
+    std::net::TcpStream::connect_timeout(&loopback, std::time::Duration::from_millis(500)).is_ok()
 }
 
 fn ipv6_unavailable(error: &io::Error) -> bool {
