@@ -239,6 +239,21 @@ async function main() {
   const problems = [];
   let axeRuns = 0;
   let violationsTotal = 0;
+  // One axe run on the current page, its violations recorded under `label`.
+  const runAxe = async (page, label) => {
+    // Let a mode switch reach rendering before axe reads colours and positions.
+    await page.evaluate(() => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done))));
+    await page.evaluate(axeSource);
+    const results = await page.evaluate(
+      (tags) => window.axe.run(document, { runOnly: { type: "tag", values: tags }, resultTypes: ["violations"] }),
+      TAGS,
+    );
+    axeRuns++;
+    violationsTotal += results.violations.length;
+    if (results.violations.length) {
+      problems.push(`${label}: ${results.violations.length} axe violation(s)\n${results.violations.map(describe).join("\n")}`);
+    }
+  };
   const started = Date.now();
   console.log(`a11y: axe-core ${axeVersion}, ${CHROMIUM}, ${args.paths.length} pages × ${MODES.length} modes, base ${baseUrl}`);
 
@@ -288,18 +303,7 @@ async function main() {
           if (overflow > 1) problems.push(`${label}: the page scrolls sideways by ${overflow}px (WCAG 1.4.10 / 1.4.4)`);
         }
 
-        // Let a mode switch reach rendering before axe reads colours and positions.
-        await page.evaluate(() => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done))));
-        await page.evaluate(axeSource);
-        const results = await page.evaluate(
-          (tags) => window.axe.run(document, { runOnly: { type: "tag", values: tags }, resultTypes: ["violations"] }),
-          TAGS,
-        );
-        axeRuns++;
-        violationsTotal += results.violations.length;
-        if (results.violations.length) {
-          problems.push(`${label}: ${results.violations.length} axe violation(s)\n${results.violations.map(describe).join("\n")}`);
-        }
+        await runAxe(page, label);
         for (const issue of pageIssues) problems.push(`${label}: ${issue}`);
 
         if (shots && mode.name !== "text-200") {
@@ -325,15 +329,7 @@ async function main() {
       if (!text.includes("即将离开")) problems.push(`external link: dialog text is "${text}"`);
       const focused = await page.evaluate(() => document.activeElement && document.activeElement.closest("dialog") !== null);
       if (!focused) problems.push("external link: focus did not move into the dialog");
-      await page.evaluate(() => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done))));
-      await page.evaluate(axeSource);
-      const results = await page.evaluate(
-        (tags) => window.axe.run(document, { runOnly: { type: "tag", values: tags }, resultTypes: ["violations"] }),
-        TAGS,
-      );
-      axeRuns++;
-      violationsTotal += results.violations.length;
-      if (results.violations.length) problems.push(`external link dialog: ${results.violations.length} axe violation(s)\n${results.violations.map(describe).join("\n")}`);
+      await runAxe(page, "external link dialog");
       await page.keyboard.press("Escape");
       if (await page.$("dialog.gk-dialog[open]")) problems.push("external link: Esc did not close the dialog");
       if (page.url() !== before) problems.push("external link: the page was left without confirmation");
