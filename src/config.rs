@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::diagnostics::{Diagnostic, Location, Problem};
 use crate::fields::{Document, Format};
+use crate::walk::SiteRoot;
 
 /// The name of the config file in a site root.
 pub const CONFIG_FILE: &str = "site.toml";
@@ -159,6 +160,12 @@ impl Config {
     pub fn load(root: &Path) -> Result<Config, Vec<Diagnostic>> {
         let path = root.join(CONFIG_FILE);
         let shown = PathBuf::from(CONFIG_FILE);
+        if let Err(target) = SiteRoot::new(root).locate(&path) {
+            return Err(vec![Diagnostic::error(
+                Location::file(&shown),
+                Problem::SymlinkOutsideSite { target },
+            )]);
+        }
         let text = std::fs::read(&path).map_err(|e| {
             vec![Diagnostic::error(
                 Location::file(&shown),
@@ -227,7 +234,16 @@ impl Config {
         };
         if let Some(theme) = &raw.theme {
             let dir = root.join("themes").join(theme);
-            if !dir.is_dir() {
+            if !crate::slug::is_valid_slug_component(theme) {
+                problems.push(Diagnostic::error(
+                    doc.location_of_key(&["theme"]),
+                    Problem::InvalidValue {
+                        field: "theme".into(),
+                        detail: format!("`{}` is not a folder name", theme.escape_debug()),
+                        expected: "the name of a folder in themes/, such as \"gongkai\"".into(),
+                    },
+                ));
+            } else if !dir.is_dir() {
                 problems.push(Diagnostic::error(
                     doc.location_of_key(&["theme"]),
                     Problem::MissingTheme {

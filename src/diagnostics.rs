@@ -8,6 +8,8 @@
 use std::fmt;
 use std::path::{Path, PathBuf};
 
+use crate::output::{OUTPUT_MARKER, Refusal};
+
 /// Where a problem is: a file and, when known, a 1-based line and column (in characters).
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Location {
@@ -99,6 +101,27 @@ pub enum Problem {
     TooLarge { bytes: u64, limit: u64 },
     /// A symbolic link loops back on itself.
     SymlinkLoop,
+    /// A symbolic link points outside the site root; it is not followed, so nothing from
+    /// outside the site (`/etc/passwd`, a CI's secrets) is ever read or published.
+    SymlinkOutsideSite { target: PathBuf },
+    /// The output folder given cannot be replaced safely.
+    OutputRefused { refusal: crate::output::Refusal },
+    /// Files of the output could not be written (disk full, read-only, …): said once, with how
+    /// many files it hit, not once per file.
+    WriteOutput {
+        file: String,
+        detail: String,
+        others: usize,
+    },
+    /// Something gongkai made beside the output could not be deleted.
+    LeftoverNotRemoved { what: &'static str, detail: String },
+    /// One output file would have to be a folder for another (`404.html` and
+    /// `404.html/index.html`).
+    FileFolderClash {
+        file: String,
+        other: PathBuf,
+        inside: String,
+    },
     /// A `.md` file is empty, so it has no title.
     EmptyFile,
     /// Front matter opened with `+++` or `---` but never closed.
@@ -180,6 +203,48 @@ impl Problem {
                 limit / 1_000_000
             ),
             Problem::SymlinkLoop => "this symbolic link loops back on itself".to_string(),
+            Problem::SymlinkOutsideSite { target } => format!(
+                "this symbolic link points outside the site ({}), so it is not followed",
+                target.display()
+            ),
+            Problem::OutputRefused { refusal } => match refusal {
+                Refusal::HoldsTheSite { root } => format!(
+                    "refusing to build into this folder: it holds the site itself ({}), which the build would delete",
+                    root.display()
+                ),
+                Refusal::InsideSources { sources } => format!(
+                    "refusing to build into this folder: it lies inside {}, so the next build would publish it again",
+                    sources.display()
+                ),
+                Refusal::NotABuild { entries } => format!(
+                    "refusing to replace this folder: it holds {entries} {} and no `{OUTPUT_MARKER}` file, so it is not an earlier gongkai build",
+                    if *entries == 1 { "entry" } else { "entries" }
+                ),
+                Refusal::NotAFolder => "the output exists and is not a folder".to_string(),
+            },
+            Problem::WriteOutput {
+                file,
+                detail,
+                others: 0,
+            } => format!("could not write {file} in the output: {detail}"),
+            Problem::WriteOutput {
+                file,
+                detail,
+                others,
+            } => format!(
+                "could not write {file} in the output: {detail} ({others} more files failed too)"
+            ),
+            Problem::LeftoverNotRemoved { what, detail } => {
+                format!("{what} is left here and could not be removed: {detail}")
+            }
+            Problem::FileFolderClash {
+                file,
+                other,
+                inside,
+            } => format!(
+                "this writes the file {file}, but {} writes {inside}, which needs a folder of that name",
+                other.display()
+            ),
             Problem::EmptyFile => "this file is empty, so the page has no title".to_string(),
             Problem::UnclosedFrontMatter { delimiter } => {
                 format!("front matter opened with `{delimiter}` is never closed")
@@ -268,6 +333,25 @@ impl Problem {
             Problem::MissingTheme { name, .. } => Some(format!(
                 "create themes/{name}/templates/, or remove `theme` from site.toml"
             )),
+            Problem::SymlinkOutsideSite { .. } => Some(
+                "copy the file into the site, or point the link at a file inside the site root"
+                    .into(),
+            ),
+            Problem::OutputRefused { refusal } if refusal.forceable() => Some(
+                "choose an empty or new folder with --output, or, if it really is an earlier gongkai build, add --force".into(),
+            ),
+            Problem::OutputRefused { .. } => {
+                Some("choose a folder outside the site's sources, such as public/".into())
+            }
+            Problem::WriteOutput { .. } => Some(
+                "free some disk space or fix the folder's permissions, then build again; the last good output is unchanged".into(),
+            ),
+            Problem::LeftoverNotRemoved { .. } => Some(
+                "remove it by hand (it may hold a read-only or immutable file: see lsattr and chattr -i)".into(),
+            ),
+            Problem::FileFolderClash { .. } => Some(
+                "give one of them a different `slug`, `path` or alias".into(),
+            ),
             Problem::DuplicateUrl { .. } => Some(
                 "rename one of the files or give one of them a different `slug` or `path`".into(),
             ),
@@ -342,19 +426,24 @@ impl Diagnostic {
 
 impl fmt::Display for Diagnostic {
     /// rustc-style: `error: message`, ` --> file:line:col`, the line with a caret, then the hint.
+    /// Everything that came from the site (file names, source lines, values quoted in messages)
+    /// is shown with control characters escaped, so a file cannot clear the terminal or fake a
+    /// line of a CI log.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        writeln!(f, "{}: {}", self.severity.label(), self.problem.message())?;
+        let message = self.problem.message();
+        writeln!(f, "{}: {}", self.severity.label(), printable(&message))?;
         let loc = &self.location;
+        let file = printable(&loc.file.to_string_lossy()).into_owned();
         match (loc.line, loc.column) {
-            (0, _) => writeln!(f, "  --> {}", loc.file.display())?,
-            (line, 0) => writeln!(f, "  --> {}:{line}", loc.file.display())?,
-            (line, column) => writeln!(f, "  --> {}:{line}:{column}", loc.file.display())?,
+            (0, _) => writeln!(f, "  --> {file}")?,
+            (line, 0) => writeln!(f, "  --> {file}:{line}")?,
+            (line, column) => writeln!(f, "  --> {file}:{line}:{column}")?,
         }
         if let Some(source) = &loc.source_line {
             let gutter = loc.line.to_string();
             let pad = " ".repeat(gutter.len());
             writeln!(f, "{pad} |")?;
-            writeln!(f, "{gutter} | {source}")?;
+            writeln!(f, "{gutter} | {}", printable_line(source))?;
             if loc.column > 0 {
                 // Wide (CJK) characters take two terminal cells; keep the caret under its target.
                 let width: usize = source.chars().take(loc.column - 1).map(display_width).sum();
@@ -362,13 +451,43 @@ impl fmt::Display for Diagnostic {
             }
         }
         if let Some(hint) = self.problem.hint() {
-            writeln!(f, "  = hint: {hint}")?;
+            writeln!(f, "  = hint: {}", printable(&hint))?;
         }
         Ok(())
     }
 }
 
-/// Terminal cells a character takes: two for East Asian wide characters, one otherwise.
+/// `text` with every control character but the line break escaped (`\u{1b}`), for a terminal.
+pub fn printable(text: &str) -> std::borrow::Cow<'_, str> {
+    if text.chars().any(|c| c.is_control() && c != '\n') {
+        text.chars()
+            .map(|c| {
+                if c.is_control() && c != '\n' {
+                    c.escape_unicode().to_string()
+                } else {
+                    c.to_string()
+                }
+            })
+            .collect::<String>()
+            .into()
+    } else {
+        text.into()
+    }
+}
+
+/// A source line for the snippet: like [`printable`], but tabs are kept.
+fn printable_line(line: &str) -> String {
+    line.chars()
+        .map(|c| match c {
+            '\t' => "\t".to_string(),
+            c if c.is_control() => c.escape_unicode().to_string(),
+            c => c.to_string(),
+        })
+        .collect()
+}
+
+/// Terminal cells a character takes: two for East Asian wide characters, one otherwise, and
+/// the length of its escape for a control character.
 fn display_width(c: char) -> usize {
     let wide = matches!(c as u32,
         0x1100..=0x115F | 0x2E80..=0x303E | 0x3041..=0x33FF | 0x3400..=0x4DBF | 0x4E00..=0x9FFF
@@ -376,6 +495,8 @@ fn display_width(c: char) -> usize {
         | 0xFFE0..=0xFFE6 | 0x20000..=0x3FFFD);
     if c == '\t' {
         4
+    } else if c.is_control() {
+        c.escape_unicode().count()
     } else if wide {
         2
     } else {

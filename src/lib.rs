@@ -24,3 +24,5 @@ pub mod serve;
 pub mod site;
 pub mod slug;
 pub mod templates;
+pub mod urlpath;
+pub mod walk;

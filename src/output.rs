@@ -41,17 +41,176 @@ impl Folders {
 /// Marks folders gongkai owns beside the output, so leftovers can be found and removed safely.
 const MARKER: &str = ".gongkai-";
 
+/// The file every build leaves in its output, so the next build knows the folder is its own to
+/// replace. A folder without it that holds anything is somebody else's and is never deleted.
+pub const OUTPUT_MARKER: &str = ".gongkai-output";
+
+const OUTPUT_MARKER_TEXT: &str =
+    "This folder is written by `gongkai build` and replaced whole by the next build.\n";
+
+/// Why a build refuses to use an output folder.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Refusal {
+    /// The output is the site root or one of its parents: replacing it would delete the sources.
+    HoldsTheSite { root: PathBuf },
+    /// The output lies inside a folder of sources, so the next build would publish it again.
+    InsideSources { sources: PathBuf },
+    /// A folder with files that no gongkai build wrote.
+    NotABuild { entries: usize },
+    /// A file, not a folder.
+    NotAFolder,
+}
+
+impl Refusal {
+    /// Whether `--force` may override it (only for a folder that is merely not marked).
+    pub fn forceable(&self) -> bool {
+        matches!(self, Refusal::NotABuild { .. })
+    }
+}
+
+/// What the output folder must not be: the site root, its parents, and its source folders.
+#[derive(Debug, Clone)]
+pub struct Guard {
+    /// The site root.
+    pub root: PathBuf,
+    /// Folders whose contents are sources (`content/`, `static/`, `templates/`, `themes/`).
+    pub sources: Vec<PathBuf>,
+    /// Replace a non-empty folder that carries no marker.
+    pub force: bool,
+}
+
+impl Guard {
+    /// Refuses an output that would destroy or republish the sources, or another program's
+    /// files. Paths are compared after resolving symbolic links, so `public -> ..` is caught.
+    pub fn check(&self, output: &Path) -> Result<(), Refusal> {
+        let output = real_path(output);
+        let root = real_path(&self.root);
+        if root.starts_with(&output) {
+            return Err(Refusal::HoldsTheSite { root });
+        }
+        if let Some(sources) = self
+            .sources
+            .iter()
+            .map(|dir| real_path(dir))
+            .find(|dir| output.starts_with(dir))
+        {
+            return Err(Refusal::InsideSources { sources });
+        }
+        match fs::symlink_metadata(&output) {
+            Err(_) => Ok(()),
+            Ok(meta) if !meta.is_dir() => Err(Refusal::NotAFolder),
+            Ok(_) if output.join(OUTPUT_MARKER).is_file() || self.force => Ok(()),
+            Ok(_) => match fs::read_dir(&output).map(Iterator::count) {
+                Ok(0) => Ok(()),
+                Ok(entries) => Err(Refusal::NotABuild { entries }),
+                // Unreadable: certainly not known to be ours.
+                Err(_) => Err(Refusal::NotABuild { entries: 0 }),
+            },
+        }
+    }
+}
+
+/// `path` made absolute with symbolic links resolved, as far as it exists; the part that does
+/// not exist yet is appended lexically (it cannot hold links).
+fn real_path(path: &Path) -> PathBuf {
+    let absolute = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+    let mut existing = absolute.as_path();
+    let mut missing = Vec::new();
+    loop {
+        if let Ok(real) = fs::canonicalize(existing) {
+            let mut real = real;
+            for part in missing.iter().rev() {
+                match part {
+                    std::path::Component::ParentDir => {
+                        real.pop();
+                    }
+                    std::path::Component::Normal(name) => real.push(name),
+                    _ => {}
+                }
+            }
+            return real;
+        }
+        match (existing.parent(), existing.components().next_back()) {
+            (Some(parent), Some(last)) => {
+                missing.push(last);
+                existing = parent;
+            }
+            _ => return absolute,
+        }
+    }
+}
+
+/// A file of the output that could not be written.
+#[derive(Debug)]
+pub struct WriteError {
+    /// The file, relative to the output (never the hidden staging folder's name).
+    pub file: String,
+    /// Why.
+    pub error: io::Error,
+}
+
+/// Writes `bytes` to `file` (relative, `/`-separated) below `out_dir`.
+pub fn write(
+    out_dir: &Path,
+    file: &str,
+    bytes: &[u8],
+    folders: &Folders,
+) -> Result<(), WriteError> {
+    place(out_dir, file, folders, |target| fs::write(target, bytes))
+}
+
+/// Copies `source` to `file` (relative, `/`-separated) below `out_dir`.
+pub fn copy(
+    out_dir: &Path,
+    file: &str,
+    source: &Path,
+    folders: &Folders,
+) -> Result<(), WriteError> {
+    place(out_dir, file, folders, |target| {
+        fs::copy(source, target).map(|_| ())
+    })
+}
+
+fn place(
+    out_dir: &Path,
+    file: &str,
+    folders: &Folders,
+    put: impl FnOnce(&Path) -> io::Result<()>,
+) -> Result<(), WriteError> {
+    let failed = |error| WriteError {
+        file: file.to_string(),
+        error,
+    };
+    let target = crate::urlpath::confined(out_dir, file).map_err(failed)?;
+    if let Some(dir) = target.parent() {
+        folders.ensure(dir).map_err(failed)?;
+    }
+    put(&target).map_err(failed)
+}
+
+/// Something gongkai made beside the output that it could not remove: named, never hidden.
+#[derive(Debug)]
+pub struct Leftover {
+    /// Where it is.
+    pub path: PathBuf,
+    /// What it holds, in words ("the previous build", "a killed build's staging folder").
+    pub what: &'static str,
+    /// Why it could not be removed.
+    pub error: io::Error,
+}
+
 /// A folder being filled by a build, removed again unless committed.
 #[derive(Debug)]
 pub struct Staging {
     output: PathBuf,
     dir: PathBuf,
-    committed: bool,
+    done: bool,
 }
 
 impl Staging {
     /// Creates a fresh staging folder beside `output`, first cleaning up after killed builds.
-    pub fn create(output: &Path) -> io::Result<Staging> {
+    /// Returns what could not be cleaned up, for warnings: it never stops a build.
+    pub fn create(output: &Path) -> io::Result<(Staging, Vec<Leftover>)> {
         // `public` may be a symbolic link to the web server's folder: stage beside the folder it
         // points to and swap that one, so the link goes on serving the new build (swapping the
         // link itself would leave the web server's folder at the old build forever).
@@ -81,21 +240,16 @@ impl Staging {
                 format!("{} exists and is not a folder", output.display()),
             ));
         }
-        recover(parent, &name, output)?;
-        let unique = format!(
-            ".{name}{MARKER}tmp-{}-{}",
-            std::process::id(),
-            std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map_or(0, |d| d.as_nanos())
-        );
-        let dir = parent.join(unique);
+        let leftovers = recover(parent, &name, output)?;
+        let dir = parent.join(unique_name(&name, "tmp"));
         fs::create_dir(&dir)?;
-        Ok(Staging {
+        let staging = Staging {
             output: output.to_path_buf(),
             dir,
-            committed: false,
-        })
+            done: false,
+        };
+        fs::write(staging.dir.join(OUTPUT_MARKER), OUTPUT_MARKER_TEXT)?;
+        Ok((staging, leftovers))
     }
 
     /// Where to write.
@@ -103,32 +257,66 @@ impl Staging {
         &self.dir
     }
 
-    /// Makes the staged build the output, atomically where the platform allows.
-    pub fn commit(mut self) -> io::Result<()> {
-        if self.output.exists() {
-            if exchange(&self.dir, &self.output).is_ok() {
-                // `self.dir` now holds the previous build.
-                self.committed = true;
-                return fs::remove_dir_all(&self.dir);
-            }
+    /// Makes the staged build the output, atomically where the platform allows. Once the new
+    /// build is in place the commit has succeeded: a previous build that cannot be deleted
+    /// afterwards is returned as a [`Leftover`], not as an error.
+    pub fn commit(mut self) -> io::Result<Option<Leftover>> {
+        if !self.output.exists() {
+            fs::rename(&self.dir, &self.output)?;
+            self.done = true;
+            return Ok(None);
+        }
+        let previous = if exchange(&self.dir, &self.output).is_ok() {
+            // `self.dir` now holds the previous build.
+            self.dir.clone()
+        } else {
             let old = old_path(&self.output);
             fs::rename(&self.output, &old)?;
             fs::rename(&self.dir, &self.output)?;
-            self.committed = true;
-            return fs::remove_dir_all(&old);
-        }
-        fs::rename(&self.dir, &self.output)?;
-        self.committed = true;
-        Ok(())
+            old
+        };
+        self.done = true;
+        Ok(remove_previous(&self.output, previous))
     }
 }
 
 impl Drop for Staging {
     fn drop(&mut self) {
-        if !self.committed || self.dir.exists() {
+        if !self.done {
             let _ = fs::remove_dir_all(&self.dir);
         }
     }
+}
+
+/// Deletes the previous build; if that fails, renames what remains so it is named as what it is
+/// (and is not mistaken for a killed build's staging) and reports it.
+fn remove_previous(output: &Path, previous: PathBuf) -> Option<Leftover> {
+    let error = fs::remove_dir_all(&previous).err()?;
+    let name = output
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let trash = output.with_file_name(unique_name(&name, "previous"));
+    let path = if fs::rename(&previous, &trash).is_ok() {
+        trash
+    } else {
+        previous
+    };
+    Some(Leftover {
+        path,
+        what: "the previous build",
+        error,
+    })
+}
+
+fn unique_name(output_name: &str, kind: &str) -> String {
+    format!(
+        ".{output_name}{MARKER}{kind}-{}-{}",
+        std::process::id(),
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos())
+    )
 }
 
 #[cfg(target_os = "linux")]
@@ -153,32 +341,55 @@ fn old_path(output: &Path) -> PathBuf {
     output.with_file_name(format!(".{name}{MARKER}old"))
 }
 
-/// Restores an output lost between the two renames of the fallback, and removes old staging.
-fn recover(parent: &Path, name: &str, output: &Path) -> io::Result<()> {
+/// Restores an output lost between the two renames of the fallback, and removes old staging
+/// folders and previous builds; what cannot be removed is returned, so the build goes on.
+fn recover(parent: &Path, name: &str, output: &Path) -> io::Result<Vec<Leftover>> {
+    let mut leftovers = Vec::new();
     let old = old_path(output);
     if old.is_dir() {
         if output.exists() {
-            fs::remove_dir_all(&old)?;
+            if let Err(error) = fs::remove_dir_all(&old) {
+                leftovers.push(Leftover {
+                    path: old,
+                    what: "the previous build",
+                    error,
+                });
+            }
         } else {
             fs::rename(&old, output)?;
         }
     }
-    let prefix = format!(".{name}{MARKER}tmp-");
+    let staging = format!(".{name}{MARKER}tmp-");
+    let previous = format!(".{name}{MARKER}previous-");
     for entry in fs::read_dir(parent)? {
         let entry = entry?;
-        if entry.file_name().to_string_lossy().starts_with(&prefix) && entry.file_type()?.is_dir() {
-            let pid = entry.file_name().to_string_lossy()[prefix.len()..]
-                .split('-')
-                .next()
-                .and_then(|p| p.parse::<u32>().ok());
-            // Another live build (say, a preview server) may be writing its own staging folder.
-            if pid.is_some_and(|pid| pid != std::process::id() && process_alive(pid)) {
-                continue;
-            }
-            fs::remove_dir_all(entry.path())?;
+        let file_name = entry.file_name().to_string_lossy().into_owned();
+        let (what, rest) = if let Some(rest) = file_name.strip_prefix(&staging) {
+            ("a killed build's staging folder", rest)
+        } else if let Some(rest) = file_name.strip_prefix(&previous) {
+            ("the previous build", rest)
+        } else {
+            continue;
+        };
+        if !entry.file_type()?.is_dir() {
+            continue;
+        }
+        let pid = rest.split('-').next().and_then(|p| p.parse::<u32>().ok());
+        // Another live build (say, a preview server) may be writing its own staging folder.
+        if what != "the previous build"
+            && pid.is_some_and(|pid| pid != std::process::id() && process_alive(pid))
+        {
+            continue;
+        }
+        if let Err(error) = fs::remove_dir_all(entry.path()) {
+            leftovers.push(Leftover {
+                path: entry.path(),
+                what,
+                error,
+            });
         }
     }
-    Ok(())
+    Ok(leftovers)
 }
 
 fn process_alive(pid: u32) -> bool {
@@ -196,7 +407,7 @@ mod tests {
         fs::create_dir(&output).unwrap();
         fs::write(output.join("old.html"), "old").unwrap();
 
-        let staging = Staging::create(&output).unwrap();
+        let (staging, _) = Staging::create(&output).unwrap();
         fs::write(staging.path().join("new.html"), "new").unwrap();
         drop(staging);
         assert!(
@@ -204,7 +415,7 @@ mod tests {
             "an uncommitted build must not touch the output"
         );
 
-        let staging = Staging::create(&output).unwrap();
+        let (staging, _) = Staging::create(&output).unwrap();
         fs::write(staging.path().join("new.html"), "new").unwrap();
         staging.commit().unwrap();
         assert!(output.join("new.html").exists() && !output.join("old.html").exists());
@@ -222,7 +433,7 @@ mod tests {
         fs::create_dir(root.path().join(".public.gongkai-tmp-999999999-1")).unwrap();
         fs::create_dir(root.path().join(".public.gongkai-old")).unwrap();
         fs::write(root.path().join(".public.gongkai-old/index.html"), "good").unwrap();
-        let staging = Staging::create(&output).unwrap();
+        let (staging, _) = Staging::create(&output).unwrap();
         assert_eq!(
             fs::read_to_string(output.join("index.html")).unwrap(),
             "good"

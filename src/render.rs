@@ -11,15 +11,16 @@ use std::sync::Arc;
 use minijinja::value::Value;
 use rayon::prelude::*;
 
-use crate::config::{Config, io_detail};
+use crate::config::Config;
 use crate::content::{Library, PageId, SectionId};
 use crate::diagnostics::{Diagnostic, Location, Problem};
-use crate::output::Folders;
+use crate::output::{self, Folders, WriteError};
 use crate::pagination::{pager_count, pager_path, pager_window};
 use crate::templates::Templates;
 use crate::templates::views::{
     SiteData, page_value, pages_value, section_value, taxonomy_value, term_value,
 };
+use crate::urlpath::output_file;
 
 /// One output file to produce.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -151,23 +152,30 @@ pub fn job_template(library: &Library, templates: &Templates, job: &Job) -> Opti
     }
 }
 
-/// Renders `jobs` into `out_dir`, returning every problem.
+/// Renders `jobs` into `out_dir`, returning every template problem and every file that could
+/// not be written (kept apart: a full disk fails every file, and is said once).
 pub fn render_jobs(
     site: &Arc<SiteData>,
     templates: &Templates,
     jobs: &[Job],
     out_dir: &Path,
     folders: &Folders,
-) -> Vec<Diagnostic> {
+) -> (Vec<Diagnostic>, Vec<WriteError>) {
     jobs.par_iter()
         .filter_map(|job| {
             let (path, html) = match render_job(site, templates, job) {
                 Ok(rendered) => rendered,
-                Err(diagnostic) => return Some(diagnostic),
+                Err(diagnostic) => return Some(Err(diagnostic)),
             };
-            write_page(&site.config, out_dir, &path, html.as_bytes(), folders).err()
+            let file = output_file(&site.config.base_path, &path);
+            output::write(out_dir, &file, html.as_bytes(), folders)
+                .err()
+                .map(Ok)
         })
-        .collect()
+        .partition_map(|failure| match failure {
+            Err(diagnostic) => rayon::iter::Either::Left(diagnostic),
+            Ok(write_error) => rayon::iter::Either::Right(write_error),
+        })
 }
 
 /// Renders one job to (URL path or file path, HTML).
@@ -336,29 +344,6 @@ fn redirect_html(path: &str, permalink: &str) -> String {
 }
 
 /// Writes `bytes` at URL path `path` (a folder path gets `index.html`) under `out_dir`.
-pub fn write_page(
-    config: &Config,
-    out_dir: &Path,
-    path: &str,
-    bytes: &[u8],
-    folders: &Folders,
-) -> Result<(), Diagnostic> {
-    write_file(&out_dir.join(output_file(config, path)), bytes, folders)
-}
-
-/// The file, relative to the output root with `/` separators, that URL path `path` is written
-/// to: `/reports/a/` → `reports/a/index.html`; `/old/art_1.html` → `old/art_1.html`.
-pub fn output_file(config: &Config, path: &str) -> String {
-    let relative = path
-        .strip_prefix(config.base_path.as_str())
-        .unwrap_or(path.trim_start_matches('/'));
-    if relative.is_empty() || relative.ends_with('/') {
-        format!("{relative}index.html")
-    } else {
-        relative.to_string()
-    }
-}
-
 /// Who asked for a job, for messages: its content file, or the taxonomy in `site.toml`.
 pub fn job_owner(library: &Library, job: &Job) -> String {
     match job {
@@ -375,21 +360,4 @@ pub fn job_owner(library: &Library, job: &Job) -> String {
         Job::Redirect { to, .. } => format!("the redirect to {to}"),
         Job::NotFound => "404.html".to_string(),
     }
-}
-
-/// Writes a file, creating its folder.
-pub fn write_file(file: &Path, bytes: &[u8], folders: &Folders) -> Result<(), Diagnostic> {
-    let io_error = |e: std::io::Error| {
-        Diagnostic::error(
-            Location::file(file),
-            Problem::Io {
-                action: "write the output",
-                detail: io_detail(&e, file),
-            },
-        )
-    };
-    if let Some(dir) = file.parent() {
-        folders.ensure(dir).map_err(io_error)?;
-    }
-    std::fs::write(file, bytes).map_err(io_error)
 }

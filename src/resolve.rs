@@ -5,7 +5,7 @@
 //! taxonomies are built. The stage is cheap (no I/O, no Markdown) and is rerun whole by the
 //! preview server after every change.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 use crate::config::{Config, DerivedTerms};
 use crate::content::frontmatter::{DEFAULT_TAXONOMY, SortBy};
@@ -15,17 +15,18 @@ use crate::diagnostics::{Diagnostic, Diagnostics, Location, Problem};
 use crate::markdown::{InternalLink, LINK_PLACEHOLDER};
 use crate::pagination::{extra_pager_paths, pager_count};
 use crate::slug::slugify;
+use crate::urlpath::{Claims, check_authored, output_file, url_of};
 
 /// Resolves the library in place, reporting problems into `diagnostics`.
 pub fn resolve(config: &Config, library: &mut Library, diagnostics: &mut Diagnostics) {
-    assign_urls(config, library);
+    assign_urls(config, library, diagnostics);
     build_hierarchy(library);
     build_taxonomies(config, library);
     check_unique_urls(config, library, diagnostics);
     resolve_links(config, library, diagnostics);
 }
 
-fn assign_urls(config: &Config, library: &mut Library) {
+fn assign_urls(config: &Config, library: &mut Library, diagnostics: &mut Diagnostics) {
     for section in &mut library.sections {
         let slugs: Vec<String> = section
             .dir
@@ -37,8 +38,9 @@ fn assign_urls(config: &Config, library: &mut Library) {
         section.permalink = config.permalink(&section.path);
     }
     for page in &mut library.pages {
+        check_authored_paths(config, page, diagnostics);
         page.path = match &page.meta.path {
-            Some(custom) => {
+            Some(custom) if check_authored(custom).is_ok() => {
                 let parts: Vec<String> = custom
                     .split('/')
                     .filter(|c| !c.is_empty())
@@ -46,7 +48,7 @@ fn assign_urls(config: &Config, library: &mut Library) {
                     .collect();
                 join_path(&config.base_path, &parts)
             }
-            None => {
+            _ => {
                 let mut path = library.sections[page.section].path.clone();
                 for folder in &page.folder_slugs {
                     path.push_str(folder);
@@ -64,6 +66,35 @@ fn assign_urls(config: &Config, library: &mut Library) {
             .iter()
             .map(|alias| alias_path(&config.base_path, alias))
             .collect();
+    }
+}
+
+/// `path` and `aliases` name files in the web server's folder: each must stay inside the
+/// output and mean the same to every browser and server ([`check_authored`]).
+fn check_authored_paths(
+    config: &Config,
+    page: &crate::content::Page,
+    diagnostics: &mut Diagnostics,
+) {
+    let authored = page
+        .meta
+        .path
+        .iter()
+        .map(|path| ("path", path))
+        .chain(page.meta.aliases.iter().map(|alias| ("aliases", alias)));
+    for (key, value) in authored {
+        if let Err(detail) = check_authored(value) {
+            diagnostics.push(Diagnostic::error(
+                page.key_location(key, &shown(config, &page.file)),
+                Problem::InvalidValue {
+                    field: key.into(),
+                    detail: format!("`{}`: {detail}", value.escape_debug()),
+                    expected:
+                        "a URL path inside the site, such as `/xxgk/2023/` or `old/art_1105.html`"
+                            .into(),
+                },
+            ));
+        }
     }
 }
 
@@ -270,21 +301,26 @@ fn check_unique_urls(config: &Config, library: &Library, diagnostics: &mut Diagn
         }
     }
     claims.sort_by(|a, b| a.1.cmp(&b.1));
-    let mut first_claim: HashMap<&str, &std::path::Path> = HashMap::new();
-    for (url, file) in &claims {
-        match first_claim.get(url.as_str()) {
-            Some(other) if *other != file.as_path() => diagnostics.push(Diagnostic::error(
-                Location::file(file),
-                Problem::DuplicateUrl {
-                    url: url.clone(),
-                    other: other.to_path_buf(),
-                },
-            )),
-            Some(_) => {}
-            None => {
-                first_claim.insert(url, file);
+    // Compared as output files, not URL strings: `/index.html` is the home page's file, and
+    // `/404.html/` needs a folder where the file `404.html` is.
+    let mut files = Claims::default();
+    for (url, owner) in claims {
+        files.claim(output_file(&config.base_path, &url), owner);
+    }
+    for clash in files.clashes() {
+        let problem = if clash.file == clash.other_file {
+            Problem::DuplicateUrl {
+                url: url_of(&config.base_path, &clash.file),
+                other: clash.other,
             }
-        }
+        } else {
+            Problem::FileFolderClash {
+                file: clash.file,
+                other: clash.other,
+                inside: clash.other_file,
+            }
+        };
+        diagnostics.push(Diagnostic::error(Location::file(clash.owner), problem));
     }
 }
 

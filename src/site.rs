@@ -4,22 +4,23 @@
 //! it at once; [`Site::write`] produces the files. `build` strings them together around a
 //! [`Staging`] folder, so a failed build never touches the last good output.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
+use std::fs;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use rayon::prelude::*;
-use walkdir::WalkDir;
-
 use crate::config::{Config, io_detail};
-use crate::content::load::is_ignored;
+use crate::content::load::{is_ignored, shown, skipped_diagnostic};
 use crate::content::{self, Library, LoadOptions};
 use crate::diagnostics::{Diagnostic, Diagnostics, Location, Problem};
-use crate::output::{Folders, Staging};
+use crate::output::{self, Folders, Guard, Leftover, Staging, WriteError};
 use crate::render::{self, Job};
 use crate::templates::Templates;
 use crate::templates::views::SiteData;
+use crate::urlpath::{Claims, output_file, url_of};
+use crate::walk::SiteRoot;
+use rayon::prelude::*;
 
 /// What a build is asked to do.
 #[derive(Debug, Clone)]
@@ -32,6 +33,8 @@ pub struct BuildOptions {
     pub base_url: Option<String>,
     /// Which pages to publish.
     pub load: LoadOptions,
+    /// Replace an output folder that is not empty and was not written by gongkai.
+    pub force: bool,
 }
 
 impl BuildOptions {
@@ -42,6 +45,7 @@ impl BuildOptions {
             output: None,
             base_url: None,
             load: LoadOptions::default(),
+            force: false,
         }
     }
 
@@ -50,6 +54,22 @@ impl BuildOptions {
         self.output
             .clone()
             .unwrap_or_else(|| self.root.join("public"))
+    }
+
+    /// What the output folder may not be, for this site.
+    fn guard(&self, config: &Config) -> Guard {
+        let mut sources = vec![
+            config.content_dir(),
+            config.root.join("themes"),
+            config.root.join(".git"),
+        ];
+        sources.extend(config.template_dirs());
+        sources.extend(config.static_dirs());
+        Guard {
+            root: self.root.clone(),
+            sources,
+            force: self.force,
+        }
     }
 }
 
@@ -100,6 +120,7 @@ impl Site {
         }
         let config = Arc::new(config);
         let (mut library, mut diagnostics) = content::load(&config, &options.load);
+        diagnostics.extend(static_files(&config).1);
         crate::resolve::resolve(&config, &mut library, &mut diagnostics);
         let library = Arc::new(library);
         let data = Arc::new(SiteData::new(config.clone(), library.clone()));
@@ -133,75 +154,78 @@ impl Site {
     pub fn write(&self, out_dir: &Path) -> Result<(usize, usize), Vec<Diagnostic>> {
         let copies = self.files_to_copy();
         let jobs = self.jobs();
-        // A copied file and a rendered page at the same place: one would silently replace the
-        // other, so say so instead.
-        let rendered: HashMap<String, &Job> = jobs
+        let files: Vec<String> = jobs
             .iter()
             .map(|job| {
                 let path = render::output_path(&self.config, &self.library, job);
-                (render::output_file(&self.config, &path), job)
+                output_file(&self.config.base_path, &path)
             })
             .collect();
-        let clashes: Vec<Diagnostic> = copies
-            .iter()
-            .filter_map(|(dest, source)| {
-                let job = rendered.get(dest.as_str())?;
-                Some(Diagnostic::error(
-                    Location::file(crate::content::load::shown(&self.config, source)),
-                    Problem::DuplicateUrl {
-                        url: format!("{}{dest}", self.config.base_path),
-                        other: PathBuf::from(render::job_owner(&self.library, job)),
-                    },
-                ))
-            })
-            .collect();
+        let clashes = self.check_outputs(&jobs, &files, &copies);
         if !clashes.is_empty() {
-            let mut diagnostics = Diagnostics::new();
-            diagnostics.extend(clashes);
-            return Err(diagnostics.sorted());
+            return Err(clashes);
         }
         let folders = Folders::default();
-        let mut problems: Vec<Diagnostic> = copies
+        let mut failed: Vec<WriteError> = copies
             .par_iter()
-            .filter_map(|(dest, source)| copy_file(source, &out_dir.join(dest), &folders).err())
+            .filter_map(|(dest, source)| output::copy(out_dir, dest, source, &folders).err())
             .collect();
-        problems.extend(render::render_jobs(
-            &self.data,
-            &self.templates,
-            &jobs,
-            out_dir,
-            &folders,
-        ));
-        if problems.is_empty() {
-            Ok((jobs.len(), copies.len()))
-        } else {
-            let mut diagnostics = Diagnostics::new();
-            diagnostics.extend(problems);
+        let (template_problems, write_failures) =
+            render::render_jobs(&self.data, &self.templates, &jobs, out_dir, &folders);
+        failed.extend(write_failures);
+        let mut diagnostics = Diagnostics::new();
+        diagnostics.extend(template_problems);
+        diagnostics.extend(write_failure(failed));
+        if diagnostics.has_errors() {
             Err(diagnostics.sorted())
+        } else {
+            Ok((jobs.len(), copies.len()))
         }
     }
 
-    /// Output path (relative, `/`-separated) → source, later sources winning: theme static,
-    /// site static, loose content files, then section and page assets.
-    pub fn files_to_copy(&self) -> BTreeMap<String, PathBuf> {
-        let mut files = BTreeMap::new();
-        for dir in self.config.static_dirs() {
-            for entry in WalkDir::new(&dir)
-                .follow_links(true)
-                .into_iter()
-                .filter_map(Result::ok)
-            {
-                if entry.file_type().is_file()
-                    && !is_ignored(&entry.file_name().to_string_lossy())
-                    && let Ok(rel) = entry.path().strip_prefix(&dir)
-                {
-                    files.insert(
-                        rel.to_string_lossy().replace('\\', "/"),
-                        entry.path().to_path_buf(),
-                    );
-                }
-            }
+    /// Every pair of outputs that cannot both be written: one file from two sources (an alias
+    /// `/index.html` and the home page), or a file where another needs a folder (`path =
+    /// "404.html"` and the 404 page). Compared as files, after every URL is mapped to one.
+    fn check_outputs(
+        &self,
+        jobs: &[Job],
+        files: &[String],
+        copies: &BTreeMap<String, PathBuf>,
+    ) -> Vec<Diagnostic> {
+        let mut claims = Claims::default();
+        for (job, file) in jobs.iter().zip(files) {
+            claims.claim(
+                file.clone(),
+                PathBuf::from(render::job_owner(&self.library, job)),
+            );
         }
+        for (file, source) in copies {
+            claims.claim(file.clone(), shown(&self.config, source));
+        }
+        let mut diagnostics = Diagnostics::new();
+        diagnostics.extend(claims.clashes().into_iter().map(|clash| {
+            let problem = if clash.file == clash.other_file {
+                Problem::DuplicateUrl {
+                    url: url_of(&self.config.base_path, &clash.file),
+                    other: clash.other,
+                }
+            } else {
+                Problem::FileFolderClash {
+                    file: clash.file,
+                    other: clash.other,
+                    inside: clash.other_file,
+                }
+            };
+            Diagnostic::error(Location::file(clash.owner), problem)
+        }));
+        diagnostics.sorted()
+    }
+
+    /// Output path (relative, `/`-separated) → source, later sources winning: theme static,
+    /// site static, loose content files, then section and page assets. Links out of the site
+    /// are left out (and reported by [`Site::load`]).
+    pub fn files_to_copy(&self) -> BTreeMap<String, PathBuf> {
+        let (mut files, _) = static_files(&self.config);
         let base = self.config.base_path.as_str();
         let local = |path: &str| path.strip_prefix(base).unwrap_or(path).to_string();
         for file in &self.library.static_files {
@@ -227,30 +251,63 @@ impl Site {
     }
 }
 
+/// The files of the static folders by output path, and what their walk left out.
+fn static_files(config: &Config) -> (BTreeMap<String, PathBuf>, Vec<Diagnostic>) {
+    let mut files = BTreeMap::new();
+    let mut problems = Vec::new();
+    let root = SiteRoot::new(&config.root);
+    for dir in config.static_dirs() {
+        if !dir.exists() && fs::symlink_metadata(&dir).is_err() {
+            continue;
+        }
+        let walked = root.walk(&dir, |_| false);
+        problems.extend(
+            walked
+                .skipped
+                .into_iter()
+                .map(|(path, why)| skipped_diagnostic(config, &path, why)),
+        );
+        for entry in walked.entries {
+            if entry.file_type().is_file()
+                && !is_ignored(&entry.file_name().to_string_lossy())
+                && let Ok(rel) = entry.path().strip_prefix(&dir)
+            {
+                files.insert(
+                    rel.to_string_lossy().replace('\\', "/"),
+                    entry.path().to_path_buf(),
+                );
+            }
+        }
+    }
+    (files, problems)
+}
+
 /// Builds the site into its output folder, atomically.
 pub fn build(options: &BuildOptions) -> Result<BuildReport, Vec<Diagnostic>> {
     let started = Instant::now();
     let (site, warnings) = Site::load(options)?;
     let output = options.output_dir();
-    let staging = Staging::create(&output).map_err(|e| {
-        vec![Diagnostic::error(
-            Location::file(&output),
-            Problem::Io {
-                action: "prepare the output folder",
-                detail: io_detail(&e, &output),
-            },
-        )]
+    let refused = |problem| vec![Diagnostic::error(Location::file(&output), problem)];
+    options
+        .guard(&site.config)
+        .check(&output)
+        .map_err(|refusal| refused(Problem::OutputRefused { refusal }))?;
+    let (staging, mut leftovers) = Staging::create(&output).map_err(|e| {
+        refused(Problem::Io {
+            action: "prepare the output folder",
+            detail: io_detail(&e, &output),
+        })
     })?;
     let (jobs, files) = site.write(staging.path())?;
-    staging.commit().map_err(|e| {
-        vec![Diagnostic::error(
-            Location::file(&output),
-            Problem::Io {
-                action: "replace the output folder",
-                detail: io_detail(&e, &output),
-            },
-        )]
+    let committed = staging.commit().map_err(|e| {
+        refused(Problem::Io {
+            action: "replace the output folder",
+            detail: io_detail(&e, &output),
+        })
     })?;
+    leftovers.extend(committed);
+    let mut warnings = warnings;
+    warnings.extend(leftovers.into_iter().map(leftover_warning));
     let pages = site.library.pages.len();
     let sections = site.library.sections.len();
     Ok(BuildReport {
@@ -263,18 +320,28 @@ pub fn build(options: &BuildOptions) -> Result<BuildReport, Vec<Diagnostic>> {
     })
 }
 
-fn copy_file(source: &Path, dest: &Path, folders: &Folders) -> Result<(), Diagnostic> {
-    let io_error = |e: std::io::Error| {
-        Diagnostic::error(
-            Location::file(source),
-            Problem::Io {
-                action: "copy this file",
-                detail: io_detail(&e, dest),
-            },
-        )
-    };
-    if let Some(dir) = dest.parent() {
-        folders.ensure(dir).map_err(io_error)?;
-    }
-    std::fs::copy(source, dest).map(|_| ()).map_err(io_error)
+fn leftover_warning(leftover: Leftover) -> Diagnostic {
+    Diagnostic::warning(
+        Location::file(&leftover.path),
+        Problem::LeftoverNotRemoved {
+            what: leftover.what,
+            detail: leftover.error.to_string(),
+        },
+    )
+}
+
+/// Files that could not be written, as one error: when the disk is full every file fails, and
+/// one message with the count says it better than thousands.
+fn write_failure(mut failed: Vec<WriteError>) -> Option<Diagnostic> {
+    failed.sort_by(|a, b| a.file.cmp(&b.file));
+    let others = failed.len().checked_sub(1)?;
+    let first = failed.swap_remove(0);
+    Some(Diagnostic::error(
+        Location::file(&first.file),
+        Problem::WriteOutput {
+            detail: first.error.to_string(),
+            file: first.file,
+            others,
+        },
+    ))
 }

@@ -1930,13 +1930,16 @@ fn a_file_name_that_is_not_utf8_is_an_error() {
 fn symlink_loops_outside_content_do_not_hang_either() {
     let site = good_site();
     std::os::unix::fs::symlink("..", site.root().join("static/loop")).unwrap();
-    // Static files are copied as found; the loop is skipped.
+    // Every source folder is walked alike: the loop is reported, wherever it is.
+    let run = site.build(&[]);
+    assert_eq!(run.code(), Some(1), "{}", run.stderr);
+    assert_contains(&run.stderr, "--> static/loop");
+    fs::remove_file(site.root().join("static/loop")).unwrap();
     site.build_ok(&[]);
     assert_eq!(
         fs::read_to_string(site.public().join("css/site.css")).unwrap(),
         "body { color: #111; }\n"
     );
-    // In templates/ it is reported.
     std::os::unix::fs::symlink(".", site.root().join("templates/loop")).unwrap();
     let run = site.build(&[]);
     assert_eq!(run.code(), Some(1), "{}", run.stderr);
@@ -1952,6 +1955,15 @@ fn a_public_folder_that_is_a_symlink_keeps_pointing_at_the_new_build() {
     fs::create_dir(&served).unwrap();
     fs::write(served.join("stale.html"), "old").unwrap();
     std::os::unix::fs::symlink(&served, site.public()).unwrap();
+    // The served folder was not written by gongkai: it is not replaced until --force says so.
+    let run = site.build(&[]);
+    assert_eq!(run.code(), Some(1), "{}", run.stderr);
+    assert_contains(&run.stderr, "no `.gongkai-output` file");
+    assert_eq!(fs::read_to_string(served.join("stale.html")).unwrap(), "old");
+    site.build_ok(&["--force"]);
+    assert!(served.join(".gongkai-output").is_file());
+    fs::write(served.join("stale.html"), "old").unwrap();
+    // Now it carries the marker of a gongkai build, and is replaced without asking.
     site.build_ok(&[]);
     assert!(
         fs::symlink_metadata(site.public())

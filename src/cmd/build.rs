@@ -4,6 +4,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use gongkai::content::LoadOptions;
+use gongkai::diagnostics::printable;
 use gongkai::site::{self, BuildOptions};
 
 /// Arguments of `gongkai build`.
@@ -24,6 +25,9 @@ pub struct Args {
     /// Include pages dated in the future
     #[arg(long)]
     future: bool,
+    /// Replace the output folder even if it holds files that no gongkai build wrote
+    #[arg(long)]
+    force: bool,
 }
 
 /// Builds, prints problems and a summary, and maps the outcome to an exit code.
@@ -44,8 +48,10 @@ pub fn run(args: Args) -> ExitCode {
             now,
         },
         root: args.root,
+        force: args.force,
     };
     let output = options.output_dir();
+    let output = printable(&output.to_string_lossy()).into_owned();
     match site::build(&options) {
         Ok(report) => {
             super::print_diagnostics(&report.warnings);
@@ -56,7 +62,7 @@ pub fn run(args: Args) -> ExitCode {
                 report.other_pages,
                 report.files,
                 report.elapsed.as_millis(),
-                output.display()
+                output
             );
             ExitCode::SUCCESS
         }
@@ -65,7 +71,7 @@ pub fn run(args: Args) -> ExitCode {
             eprintln!(
                 "error: the site was not built ({}); {} is unchanged",
                 super::count_line(&diagnostics),
-                output.display()
+                output
             );
             ExitCode::from(1)
         }

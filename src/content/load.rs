@@ -10,7 +10,6 @@ use std::path::{Path, PathBuf};
 
 use jiff::Timestamp;
 use rayon::prelude::*;
-use walkdir::WalkDir;
 
 use super::frontmatter::{self, SortBy};
 use super::{Asset, Library, Page, PageMeta, Section, SectionMeta, StaticFile, Target};
@@ -18,6 +17,7 @@ use crate::config::{Config, io_detail};
 use crate::diagnostics::{Diagnostic, Diagnostics, Location, Problem};
 use crate::markdown::{self, Rendered};
 use crate::slug::slugify;
+use crate::walk::{SiteRoot, Skipped};
 
 /// Largest Markdown file read: 8 MB, a hundred times a long annual report.
 pub const MAX_MARKDOWN_BYTES: u64 = 8 * 1024 * 1024;
@@ -263,6 +263,10 @@ pub fn reload_page(
     old: &Page,
     diagnostics: &mut Diagnostics,
 ) -> Option<Page> {
+    if !SiteRoot::new(&config.root).contains(&old.file) {
+        // Now a link out of the site: the full load that follows reports it.
+        return None;
+    }
     let size = match std::fs::metadata(&old.file) {
         Ok(metadata) => metadata.len(),
         Err(e) => {
@@ -477,31 +481,11 @@ fn walk(config: &Config, content_dir: &Path, diagnostics: &mut Diagnostics) -> V
         ));
         return files;
     }
-    let walker = WalkDir::new(content_dir)
-        .follow_links(true)
-        .sort_by_file_name()
-        .into_iter()
-        .filter_entry(|e| e.depth() == 0 || !is_ignored(&e.file_name().to_string_lossy()));
-    for entry in walker {
-        let entry = match entry {
-            Ok(entry) => entry,
-            Err(error) => {
-                let path = error
-                    .path()
-                    .map(|p| shown(config, p))
-                    .unwrap_or_else(|| PathBuf::from("content"));
-                let problem = if error.loop_ancestor().is_some() {
-                    Problem::SymlinkLoop
-                } else {
-                    Problem::Io {
-                        action: "read this path",
-                        detail: error.to_string(),
-                    }
-                };
-                diagnostics.push(Diagnostic::error(Location::file(path), problem));
-                continue;
-            }
-        };
+    let walked = SiteRoot::new(&config.root).walk(content_dir, is_ignored);
+    for (path, why) in walked.skipped {
+        diagnostics.push(skipped_diagnostic(config, &path, why));
+    }
+    for entry in walked.entries {
         if !entry.file_type().is_file() {
             continue;
         }
@@ -526,6 +510,26 @@ fn walk(config: &Config, content_dir: &Path, diagnostics: &mut Diagnostics) -> V
         });
     }
     files
+}
+
+/// What a walk of the site's folders left out, as an error: a link out of the site stops the
+/// build (rather than quietly publishing a site without the file), naming the link and where
+/// it points; its target is never read.
+pub fn skipped_diagnostic(config: &Config, path: &Path, why: Skipped) -> Diagnostic {
+    let location = Location::file(shown(config, path));
+    match why {
+        Skipped::Outside { target } => {
+            Diagnostic::error(location, Problem::SymlinkOutsideSite { target })
+        }
+        Skipped::Loop => Diagnostic::error(location, Problem::SymlinkLoop),
+        Skipped::Io(detail) => Diagnostic::error(
+            location,
+            Problem::Io {
+                action: "read this path",
+                detail,
+            },
+        ),
+    }
 }
 
 /// Hidden files, editor swap and backup files: never content.

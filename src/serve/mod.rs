@@ -119,6 +119,7 @@ pub fn run(
 
     let server_id: Arc<str> = server_id().into();
     let build_options = BuildOptions {
+        force: false,
         root: root.clone(),
         output: None,
         base_url: Some(listening.base_url()),

@@ -13,13 +13,13 @@ use std::sync::Arc;
 
 use minijinja::value::{Kwargs, Value};
 use minijinja::{Environment, Error, ErrorKind, UndefinedBehavior};
-use walkdir::WalkDir;
 
 use crate::config::Config;
 use crate::content::Library;
-use crate::content::load::{is_ignored, shown};
+use crate::content::load::{is_ignored, shown, skipped_diagnostic};
 use crate::diagnostics::{Diagnostic, Location, Problem};
 use crate::slug::slugify;
+use crate::walk::SiteRoot;
 use views::{SiteData, page_value, section_value, taxonomy_value};
 
 /// The templates of a site, ready to render.
@@ -40,27 +40,21 @@ impl Templates {
 
         let mut sources: HashMap<String, (PathBuf, Arc<str>)> = HashMap::new();
         let mut problems = Vec::new();
+        let root = SiteRoot::new(&config.root);
         // The theme first, so that the site's own templates replace it by name.
         for dir in config.template_dirs().iter().rev() {
             if !dir.is_dir() {
                 continue;
             }
-            for entry in WalkDir::new(dir).follow_links(true).sort_by_file_name() {
-                let entry = match entry {
-                    Ok(e) => e,
-                    Err(e) => {
-                        problems.push(Diagnostic::error(
-                            Location::file(e.path().map(|p| shown(config, p)).unwrap_or_default()),
-                            Problem::Io {
-                                action: "read templates",
-                                detail: e.to_string(),
-                            },
-                        ));
-                        continue;
-                    }
-                };
-                if !entry.file_type().is_file() || is_ignored(&entry.file_name().to_string_lossy())
-                {
+            let walked = root.walk(dir, is_ignored);
+            problems.extend(
+                walked
+                    .skipped
+                    .into_iter()
+                    .map(|(path, why)| skipped_diagnostic(config, &path, why)),
+            );
+            for entry in walked.entries {
+                if !entry.file_type().is_file() {
                     continue;
                 }
                 let Ok(rel) = entry.path().strip_prefix(dir) else {

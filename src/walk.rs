@@ -1,0 +1,163 @@
+//! Walking the site's folders without ever leaving the site.
+//!
+//! `content/`, `static/`, `templates/` and themes may hold symbolic links, and links inside the
+//! site are useful (one image shared by two page bundles). But a site repository is edited by
+//! many hands and built by a CI that holds secrets: `ln -s /proc/self/environ static/env.txt`
+//! must not publish the CI's environment. So every walk and every single-file read of sources
+//! goes through here: a link is followed only when its target, with every link resolved, lies
+//! inside the site root; any other link is reported and skipped, never read.
+
+use std::path::{Path, PathBuf};
+
+use walkdir::{DirEntry, WalkDir};
+
+/// A source folder's entries, and what could not be walked.
+#[derive(Debug, Default)]
+pub struct Walked {
+    /// Entries in file-name order (folders and files; links already resolved and checked).
+    pub entries: Vec<DirEntry>,
+    /// Paths that were skipped, with why.
+    pub skipped: Vec<(PathBuf, Skipped)>,
+}
+
+/// Why a path was left out of a walk.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Skipped {
+    /// A symbolic link whose target lies outside the site root.
+    Outside { target: PathBuf },
+    /// A symbolic link that leads back to one of its own parents.
+    Loop,
+    /// It could not be read.
+    Io(String),
+}
+
+/// The site root as links resolve it, to compare link targets with.
+#[derive(Debug, Clone)]
+pub struct SiteRoot {
+    real: PathBuf,
+}
+
+impl SiteRoot {
+    /// The root at `root` (resolved once; a root that cannot be resolved contains nothing).
+    pub fn new(root: &Path) -> SiteRoot {
+        SiteRoot {
+            real: std::fs::canonicalize(root).unwrap_or_default(),
+        }
+    }
+
+    /// Where `path` really is, if that is inside the site; `Err` with the real target if not.
+    pub fn locate(&self, path: &Path) -> Result<PathBuf, PathBuf> {
+        match std::fs::canonicalize(path) {
+            Ok(real) if !self.real.as_os_str().is_empty() && real.starts_with(&self.real) => {
+                Ok(real)
+            }
+            Ok(real) => Err(real),
+            // A dangling link or a vanished file: nothing outside can be read through it.
+            Err(_) => Ok(path.to_path_buf()),
+        }
+    }
+
+    /// Whether reading `path` stays inside the site (for reads outside a walk, e.g. the
+    /// preview server re-reading one edited file).
+    pub fn contains(&self, path: &Path) -> bool {
+        self.locate(path).is_ok()
+    }
+
+    /// Walks `dir`, following links only into the site, leaving out entries whose name
+    /// `ignore` matches (and everything below an ignored folder).
+    pub fn walk(&self, dir: &Path, ignore: impl Fn(&str) -> bool) -> Walked {
+        let mut walked = Walked::default();
+        let mut entries = WalkDir::new(dir)
+            .follow_links(true)
+            .sort_by_file_name()
+            .into_iter();
+        while let Some(entry) = entries.next() {
+            let entry = match entry {
+                Ok(entry) => entry,
+                Err(error) => {
+                    let path = error.path().unwrap_or(dir).to_path_buf();
+                    let why = if error.loop_ancestor().is_some() {
+                        Skipped::Loop
+                    } else {
+                        Skipped::Io(error.to_string())
+                    };
+                    walked.skipped.push((path, why));
+                    continue;
+                }
+            };
+            let skip = (entry.depth() > 0 && ignore(&entry.file_name().to_string_lossy()))
+                || (entry.path_is_symlink() && !self.link_allowed(&entry, &mut walked));
+            if skip {
+                if entry.file_type().is_dir() {
+                    entries.skip_current_dir();
+                }
+                continue;
+            }
+            walked.entries.push(entry);
+        }
+        walked
+    }
+
+    fn link_allowed(&self, entry: &DirEntry, walked: &mut Walked) -> bool {
+        match self.locate(entry.path()) {
+            Ok(_) => true,
+            Err(target) => {
+                walked
+                    .skipped
+                    .push((entry.path().to_path_buf(), Skipped::Outside { target }));
+                false
+            }
+        }
+    }
+}
+
+#[cfg(all(test, unix))]
+mod tests {
+    use super::*;
+    use std::os::unix::fs::symlink;
+
+    #[test]
+    fn links_inside_are_followed_and_links_outside_are_skipped() {
+        let outside = tempfile::tempdir().unwrap();
+        std::fs::write(outside.path().join("secret.txt"), "secret").unwrap();
+        std::fs::create_dir(outside.path().join("dir")).unwrap();
+        std::fs::write(outside.path().join("dir/x.md"), "x").unwrap();
+        let site = tempfile::tempdir().unwrap();
+        let content = site.path().join("content");
+        std::fs::create_dir_all(content.join("shared")).unwrap();
+        std::fs::write(content.join("shared/a.png"), "png").unwrap();
+        symlink(content.join("shared/a.png"), content.join("b.png")).unwrap();
+        symlink(outside.path().join("secret.txt"), content.join("leak.txt")).unwrap();
+        symlink(outside.path().join("dir"), content.join("leakdir")).unwrap();
+        symlink("../../..", content.join("up")).unwrap();
+
+        let root = SiteRoot::new(site.path());
+        let walked = root.walk(&content, |_| false);
+        let names: Vec<String> = walked
+            .entries
+            .iter()
+            .filter(|e| e.file_type().is_file())
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .collect();
+        assert_eq!(names, ["b.png", "a.png"]);
+        let skipped: Vec<String> = walked
+            .skipped
+            .iter()
+            .map(|(p, _)| p.file_name().unwrap().to_string_lossy().into_owned())
+            .collect();
+        assert_eq!(skipped, ["leak.txt", "leakdir", "up"]);
+        assert!(!root.contains(&content.join("leak.txt")));
+        assert!(root.contains(&content.join("b.png")));
+    }
+
+    #[test]
+    fn a_linked_top_folder_outside_the_site_is_not_walked() {
+        let outside = tempfile::tempdir().unwrap();
+        std::fs::write(outside.path().join("passwd"), "root:x:0:0").unwrap();
+        let site = tempfile::tempdir().unwrap();
+        symlink(outside.path(), site.path().join("static")).unwrap();
+        let walked = SiteRoot::new(site.path()).walk(&site.path().join("static"), |_| false);
+        assert!(walked.entries.is_empty(), "{:?}", walked.entries);
+        assert_eq!(walked.skipped.len(), 1);
+    }
+}
