@@ -4,7 +4,7 @@
 //! it at once; [`Site::write`] produces the files. `build` strings them together around a
 //! [`Staging`] folder, so a failed build never touches the last good output.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -192,12 +192,23 @@ impl Site {
         files: &[String],
         copies: &BTreeMap<String, PathBuf>,
     ) -> Vec<Diagnostic> {
+        // A redirect is owned by the file that asked for it: the page with the alias.
+        let source_of: HashMap<&str, &Path> = (self.library.pages.iter())
+            .map(|page| (page.path.as_str(), page.file.as_path()))
+            .chain(
+                (self.library.sections.iter())
+                    .map(|section| (section.path.as_str(), section.file.as_path())),
+            )
+            .collect();
         let mut claims = Claims::default();
         for (job, file) in jobs.iter().zip(files) {
-            claims.claim(
-                file.clone(),
-                PathBuf::from(render::job_owner(&self.library, job)),
-            );
+            let owner = match job {
+                Job::Redirect { to, .. } if source_of.contains_key(to.as_str()) => {
+                    shown(&self.config, source_of[to.as_str()])
+                }
+                _ => PathBuf::from(render::job_owner(&self.library, job)),
+            };
+            claims.claim(file.clone(), owner);
         }
         for (file, source) in copies {
             claims.claim(file.clone(), shown(&self.config, source));

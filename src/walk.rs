@@ -76,7 +76,11 @@ impl SiteRoot {
                 Ok(entry) => entry,
                 Err(error) => {
                     let path = error.path().unwrap_or(dir).to_path_buf();
-                    let why = if error.loop_ancestor().is_some() {
+                    let why = if let Err(target) = self.locate(&path) {
+                        // A link to a folder above the site is a loop too, but the outside is
+                        // what matters.
+                        Skipped::Outside { target }
+                    } else if error.loop_ancestor().is_some() {
                         Skipped::Loop
                     } else {
                         Skipped::Io(error.to_string())

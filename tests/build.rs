@@ -1714,6 +1714,428 @@ fn run_code(command: Command) -> Option<i32> {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Hostile input (issue 7): nothing is written, deleted, read or published outside the site
+// ---------------------------------------------------------------------------------------------
+
+/// A site three folders deep inside a sandbox, so that every `..` an attack uses still lands in
+/// the sandbox, where the test can see whether anything changed.
+struct Sandbox {
+    dir: tempfile::TempDir,
+}
+
+impl Sandbox {
+    fn new() -> Sandbox {
+        let sandbox = Sandbox {
+            dir: tempfile::tempdir().unwrap(),
+        };
+        fs::create_dir_all(sandbox.site_root()).unwrap();
+        fs::create_dir_all(sandbox.path().join("srv/www")).unwrap();
+        fs::write(sandbox.path().join("srv/www/index.html"), "another site").unwrap();
+        fs::write(sandbox.path().join("secret.txt"), "SECRET-TOKEN-4711").unwrap();
+        sandbox
+    }
+
+    fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    fn site_root(&self) -> PathBuf {
+        self.path().join("a/b/c/site")
+    }
+
+    /// Writes the default good site into the sandbox.
+    fn site(&self, files: &[(&str, &str)]) -> PathBuf {
+        let root = self.site_root();
+        let good = good_site();
+        copy_dir(good.root(), &root);
+        for (path, contents) in files {
+            let file = root.join(path);
+            fs::create_dir_all(file.parent().unwrap()).unwrap();
+            fs::write(file, contents).unwrap();
+        }
+        root
+    }
+
+    /// Everything in the sandbox outside `<site>/public`.
+    fn outside_output(&self) -> BTreeMap<String, Option<Vec<u8>>> {
+        snapshot(self.path())
+            .into_iter()
+            .filter(|(path, _)| !path.starts_with("a/b/c/site/public"))
+            .collect()
+    }
+}
+
+fn build_in(root: &Path, args: &[&str]) -> Run {
+    let mut command = Command::new(BIN);
+    command.arg("build").arg("--root").arg(root).args(args);
+    run(command)
+}
+
+#[test]
+fn front_matter_paths_and_aliases_cannot_leave_the_output() {
+    let hostile = [
+        "path = \"../../../../srv/www\"",
+        "path = \"/../../../srv/www/\"",
+        "path = \"\\\\evil.example/x\"",
+        "path = \"//evil.example/x\"",
+        "path = \"a//b\"",
+        "path = \"C:/Windows/x\"",
+        "path = \"a/\\u001b[2Jb\"",
+        "path = \"a\\u0000b\"",
+        "path = \"/.git/hooks\"",
+        "path = \"%2e%2e/%2e%2e/srv\"",
+        "aliases = [\"../../../../srv/www/index.html\"]",
+        "aliases = [\"ok/\", \"/../../../../../secret.txt.html\"]",
+        "aliases = [\"\\\\\\\\server\\\\share\\\\x.html\"]",
+        "aliases = [\"a/./b\"]",
+    ];
+    for line in hostile {
+        let sandbox = Sandbox::new();
+        let root = sandbox.site(&[(
+            "content/reports/evil.md",
+            &format!("+++\ntitle = \"恶意\"\n{line}\n+++\n正文。\n"),
+        )]);
+        let before = sandbox.outside_output();
+        let run = build_in(&root, &[]);
+        assert_eq!(run.code(), Some(1), "{line}: {}", run.stderr);
+        assert_contains(&run.stderr, "--> content/reports/evil.md:3:");
+        assert_contains(&run.stderr, "expected a URL path inside the site");
+        assert!(!run.stderr.contains('\u{1b}'), "raw ESC printed for {line}");
+        assert!(
+            sandbox.outside_output() == before,
+            "{line} changed something outside the output"
+        );
+        assert!(
+            !root.join("public").exists(),
+            "{line}: a failed build wrote public/"
+        );
+    }
+}
+
+#[test]
+fn the_output_folder_may_not_hold_the_site_or_lie_among_its_sources() {
+    let sandbox = Sandbox::new();
+    let root = sandbox.site(&[]);
+    fs::create_dir_all(root.join("themes/t")).unwrap();
+    let root_text = root.to_string_lossy().into_owned();
+    let refused = [
+        root_text.clone(),
+        format!("{root_text}/."),
+        format!("{root_text}/content"),
+        format!("{root_text}/content/out"),
+        format!("{root_text}/static/css"),
+        format!("{root_text}/templates"),
+        format!("{root_text}/themes"),
+        format!("{root_text}/themes/t/static/new"),
+        format!("{root_text}/.."),
+        format!("{root_text}/public/../.."),
+        sandbox.path().to_string_lossy().into_owned(),
+        "/".to_string(),
+    ];
+    for output in &refused {
+        for force in [false, true] {
+            let before = sandbox.outside_output();
+            let mut args = vec!["--output", output.as_str()];
+            if force {
+                args.push("--force");
+            }
+            let run = build_in(&root, &args);
+            assert_eq!(run.code(), Some(2), "--output {output}: {}", run.stderr);
+            assert_contains(&run.stderr, "refusing to");
+            assert!(
+                sandbox.outside_output() == before,
+                "--output {output} changed the sandbox"
+            );
+        }
+    }
+    // A folder of somebody else's files ("~/Documents") is refused, and kept…
+    let documents = sandbox.path().join("Documents");
+    fs::create_dir(&documents).unwrap();
+    fs::write(documents.join("工作计划.docx"), "mine").unwrap();
+    let documents_text = documents.to_string_lossy().into_owned();
+    let run = build_in(&root, &["--output", &documents_text]);
+    assert_eq!(run.code(), Some(2), "{}", run.stderr);
+    assert_contains(&run.stderr, "not an earlier gongkai build");
+    assert_contains(&run.stderr, "--force");
+    assert_eq!(
+        fs::read_to_string(documents.join("工作计划.docx")).unwrap(),
+        "mine"
+    );
+    // …unless --force says it may go.
+    let run = build_in(&root, &["--output", &documents_text, "--force"]);
+    assert_eq!(run.code(), Some(0), "{}", run.stderr);
+    assert!(!documents.join("工作计划.docx").exists());
+    assert!(documents.join(".gongkai-output").is_file());
+    // Empty and absent folders are fine, and a folder gongkai built is replaced without asking.
+    let empty = sandbox.path().join("empty");
+    fs::create_dir(&empty).unwrap();
+    for output in [empty.clone(), sandbox.path().join("new/deeper"), documents] {
+        let output = output.to_string_lossy().into_owned();
+        let run = build_in(&root, &["--output", &output]);
+        assert_eq!(run.code(), Some(0), "--output {output}: {}", run.stderr);
+    }
+}
+
+#[test]
+fn a_default_public_folder_not_written_by_gongkai_is_kept() {
+    let site = good_site();
+    fs::create_dir(site.public()).unwrap();
+    fs::write(site.public().join("keep.txt"), "hand-made").unwrap();
+    let run = site.build(&[]);
+    assert_eq!(run.code(), Some(2), "{}", run.stderr);
+    assert_eq!(
+        fs::read_to_string(site.public().join("keep.txt")).unwrap(),
+        "hand-made"
+    );
+    assert_eq!(site.leftovers(), Vec::<String>::new());
+}
+
+#[test]
+fn symlinks_out_of_the_site_are_never_read_or_published() {
+    use std::os::unix::fs::symlink;
+    type Target = fn(&Path) -> PathBuf;
+    let cases: [(&str, Target); 6] = [
+        ("content/x.txt", |s| s.join("secret.txt")),
+        ("content/reports/leak.md", |s| s.join("secret.txt")),
+        ("static/env.txt", |s| s.join("secret.txt")),
+        ("static/outside", |s| s.to_path_buf()),
+        ("templates/page.html", |s| s.join("secret.txt")),
+        ("content/reports/bundle", |s| s.join("srv")),
+    ];
+    for (link, target) in cases {
+        let sandbox = Sandbox::new();
+        let root = sandbox.site(&[]);
+        let link_path = root.join(link);
+        let _ = fs::remove_file(&link_path);
+        symlink(target(sandbox.path()), &link_path).unwrap();
+        let run = build_in(&root, &[]);
+        assert_eq!(run.code(), Some(1), "{link}: {}", run.stderr);
+        assert_contains(&run.stderr, &format!("--> {link}"));
+        assert_contains(&run.stderr, "points outside the site");
+        assert_lacks(&run.stderr, "SECRET-TOKEN-4711");
+        assert!(!root.join("public").exists(), "{link}: public/ was written");
+    }
+    // site.toml itself.
+    let sandbox = Sandbox::new();
+    let root = sandbox.site(&[]);
+    fs::write(sandbox.path().join("evil.toml"), "SECRET-TOKEN-4711 = [").unwrap();
+    fs::remove_file(root.join("site.toml")).unwrap();
+    symlink(sandbox.path().join("evil.toml"), root.join("site.toml")).unwrap();
+    let run = build_in(&root, &[]);
+    assert_eq!(run.code(), Some(1), "{}", run.stderr);
+    assert_contains(&run.stderr, "points outside the site");
+    assert_lacks(&run.stderr, "SECRET-TOKEN-4711");
+}
+
+#[test]
+fn symlinks_inside_the_site_keep_working() {
+    use std::os::unix::fs::symlink;
+    let site = good_site();
+    site.write("shared/logo.png", "png bytes");
+    symlink(
+        site.root().join("shared/logo.png"),
+        site.root().join("static/logo.png"),
+    )
+    .unwrap();
+    symlink("../../shared", site.root().join("content/reports/shared")).unwrap();
+    site.build_ok(&[]);
+    assert_eq!(
+        fs::read(site.public().join("logo.png")).unwrap(),
+        b"png bytes"
+    );
+    assert_eq!(
+        fs::read(site.public().join("reports/shared/logo.png")).unwrap(),
+        b"png bytes"
+    );
+}
+
+#[test]
+fn a_theme_name_cannot_climb_out_of_themes() {
+    let sandbox = Sandbox::new();
+    let root = sandbox.site(&[]);
+    let toml = fs::read_to_string(root.join("site.toml")).unwrap();
+    fs::write(
+        root.join("site.toml"),
+        format!("theme = \"../../../..\"\n{toml}"),
+    )
+    .unwrap();
+    let run = build_in(&root, &[]);
+    assert_eq!(run.code(), Some(1), "{}", run.stderr);
+    assert_contains(&run.stderr, "--> site.toml:1:");
+    assert_contains(&run.stderr, "is not a folder name");
+}
+
+#[test]
+fn an_alias_or_path_onto_another_output_file_is_an_error_naming_both() {
+    let cases = [
+        ("aliases = [\"/index.html\"]", "content/_index.md"),
+        (
+            "aliases = [\"/reports/b/index.html\"]",
+            "content/reports/b.md",
+        ),
+        ("aliases = [\"/css/site.css\"]", "static/css/site.css"),
+        ("aliases = [\"/css/site.css.html\"]", ""),
+        ("path = \"404.html\"", "404.html"),
+        ("aliases = [\"/404.html\"]", "404.html"),
+        ("path = \"css/site.css\"", "static/css/site.css"),
+    ];
+    for (line, other) in cases {
+        let site = good_site();
+        site.write(
+            "content/reports/alias.md",
+            format!("+++\ntitle = \"旧地址\"\n{line}\n+++\n正文。\n"),
+        );
+        let run = site.build(&[]);
+        if other.is_empty() {
+            // Not a clash: an .html alias beside a stylesheet is its own file.
+            assert_eq!(run.code(), Some(0), "{line}: {}", run.stderr);
+            continue;
+        }
+        assert_eq!(run.code(), Some(1), "{line}: {}", run.stderr);
+        assert_contains(&run.stderr, "content/reports/alias.md");
+        assert_contains(&run.stderr, other);
+        assert_lacks(&run.stderr, ".gongkai-");
+        assert!(!site.public().exists(), "{line}: public/ was written");
+    }
+}
+
+/// Runs `chattr` on `path`; false where the file system does not support it.
+fn chattr(flag: &str, path: &Path) -> bool {
+    Command::new("chattr")
+        .arg(flag)
+        .arg(path)
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success())
+}
+
+/// Tests that need root (or a file system feature) skip outside CI, and fail in CI.
+fn unavailable(what: &str) {
+    assert!(
+        std::env::var("CI").as_deref() != Ok("true"),
+        "{what} is needed by this test and CI must provide it"
+    );
+    eprintln!("skipped: {what} is unavailable here");
+}
+
+#[test]
+fn a_previous_build_that_cannot_be_deleted_is_named_and_the_swap_still_counts() {
+    let site = good_site();
+    site.build_ok(&[]);
+    let locked = site.public().join("locked.txt");
+    fs::write(&locked, "immutable").unwrap();
+    if !chattr("+i", &locked) {
+        return unavailable("chattr +i (root on ext4)");
+    }
+    site.write(
+        "content/reports/c.md",
+        "+++\ntitle = \"第三篇\"\ndate = 2024-02-02\n+++\n新的。\n",
+    );
+    let run = site.build(&[]);
+    let leftovers = site.leftovers();
+    for leftover in &leftovers {
+        let stuck = site.root().join(leftover).join("locked.txt");
+        chattr("-i", &stuck);
+    }
+    assert_eq!(run.code(), Some(0), "{}", run.stderr);
+    assert_contains(&run.stderr, "warning: the previous build is left here");
+    assert_lacks(&run.stderr, "unchanged");
+    assert!(site.has("reports/c/"), "public/ holds the new build");
+    assert_eq!(leftovers.len(), 1, "{leftovers:?}");
+    assert!(
+        leftovers[0].starts_with(".public.gongkai-previous-"),
+        "{leftovers:?}"
+    );
+    // The next build removes it now that it can, and succeeds.
+    site.build_ok(&[]);
+    assert_eq!(site.leftovers(), Vec::<String>::new());
+}
+
+#[test]
+fn a_leftover_that_stays_stuck_does_not_fail_later_builds() {
+    let site = good_site();
+    site.build_ok(&[]);
+    let stuck = site.root().join(".public.gongkai-previous-1-1");
+    fs::create_dir(&stuck).unwrap();
+    fs::write(stuck.join("locked.txt"), "immutable").unwrap();
+    if !chattr("+i", &stuck.join("locked.txt")) {
+        return unavailable("chattr +i (root on ext4)");
+    }
+    let run = site.build(&[]);
+    let second = site.build(&[]);
+    chattr("-i", &stuck.join("locked.txt"));
+    assert_eq!(run.code(), Some(0), "{}", run.stderr);
+    assert_eq!(second.code(), Some(0), "{}", second.stderr);
+    assert_contains(&second.stderr, "--> ");
+    assert_contains(&second.stderr, ".public.gongkai-previous-1-1");
+}
+
+#[test]
+fn a_full_disk_is_one_error_and_keeps_the_last_good_output() {
+    let mount = tempfile::tempdir().unwrap();
+    let mounted = Command::new("mount")
+        .args(["-t", "tmpfs", "-o", "size=64k", "tmpfs"])
+        .arg(mount.path())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    if !mounted {
+        return unavailable("mount -t tmpfs (root)");
+    }
+    struct Unmount<'a>(&'a Path);
+    impl Drop for Unmount<'_> {
+        fn drop(&mut self) {
+            let _ = Command::new("umount").arg(self.0).status();
+        }
+    }
+    let _unmount = Unmount(mount.path());
+    let site = good_site();
+    let output = mount.path().join("public");
+    let output_text = output.to_string_lossy().into_owned();
+    let first = build_in(site.root(), &["--output", &output_text]);
+    assert_eq!(first.code(), Some(0), "{}", first.stderr);
+    let before = snapshot(&output);
+    let body = "示例区坚持依法行政，推进法治政府建设。".repeat(200);
+    for n in 0..60 {
+        site.write(
+            &format!("content/reports/p{n:02}.md"),
+            format!("+++\ntitle = \"页面{n}\"\ndate = 2024-01-01\n+++\n{body}\n"),
+        );
+    }
+    let run = build_in(site.root(), &["--output", &output_text]);
+    assert_eq!(run.code(), Some(1), "{}", run.stderr);
+    assert_eq!(
+        run.stderr.matches("error:").count(),
+        2,
+        "one error and the closing line:\n{}",
+        run.stderr
+    );
+    assert_contains(&run.stderr, "No space left on device");
+    assert_contains(&run.stderr, "more files failed too");
+    assert!(
+        snapshot(&output) == before,
+        "a failed build changed the output"
+    );
+}
+
+#[test]
+fn control_characters_from_the_site_are_escaped_in_messages() {
+    let site = good_site();
+    site.write(
+        "content/reports/\u{1b}[2Jclear.md",
+        "+++\ntitle = \"x\"\ndate = \"\u{1b}[32mOK\u{1b}[0m\"\n+++\n",
+    );
+    let run = site.build(&[]);
+    assert_eq!(run.code(), Some(1), "{}", run.stderr);
+    assert!(
+        !run.stderr.contains('\u{1b}'),
+        "raw ESC in:\n{}",
+        run.stderr.escape_debug()
+    );
+    assert_contains(&run.stderr, "\\u{1b}[2Jclear.md");
+}
+
+// ---------------------------------------------------------------------------------------------
 // Atomic output: killed builds
 // ---------------------------------------------------------------------------------------------
 
@@ -1790,18 +2212,23 @@ fn a_build_killed_midway_leaves_public_intact_and_the_next_build_cleans_up() {
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
-    // Wait until it is writing its staging folder, give it a moment, then SIGKILL it.
+    // Wait until its staging folder holds some pages (not a fixed sleep: a fast machine would
+    // finish first, a slow one not start), then SIGKILL it.
     let deadline = Instant::now() + BUILD_TIMEOUT;
-    while site.leftovers().is_empty() {
+    let staged_pages = |site: &Site| {
+        site.leftovers().first().map_or(0, |staging| {
+            fs::read_dir(site.root().join(staging).join("bulk")).map_or(0, Iterator::count)
+        })
+    };
+    while staged_pages(&site) < 20 {
         if let Some(status) = child.try_wait().unwrap() {
             panic!(
                 "the build ended ({status}) before it could be killed; make the generated site bigger"
             );
         }
         assert!(Instant::now() < deadline, "the build never started writing");
-        std::thread::sleep(Duration::from_millis(2));
+        std::thread::sleep(Duration::from_millis(1));
     }
-    std::thread::sleep(Duration::from_millis(60));
     child.kill().unwrap(); // SIGKILL
     let status = child.wait().unwrap();
     assert!(
@@ -1957,9 +2384,12 @@ fn a_public_folder_that_is_a_symlink_keeps_pointing_at_the_new_build() {
     std::os::unix::fs::symlink(&served, site.public()).unwrap();
     // The served folder was not written by gongkai: it is not replaced until --force says so.
     let run = site.build(&[]);
-    assert_eq!(run.code(), Some(1), "{}", run.stderr);
+    assert_eq!(run.code(), Some(2), "{}", run.stderr);
     assert_contains(&run.stderr, "no `.gongkai-output` file");
-    assert_eq!(fs::read_to_string(served.join("stale.html")).unwrap(), "old");
+    assert_eq!(
+        fs::read_to_string(served.join("stale.html")).unwrap(),
+        "old"
+    );
     site.build_ok(&["--force"]);
     assert!(served.join(".gongkai-output").is_file());
     fs::write(served.join("stale.html"), "old").unwrap();

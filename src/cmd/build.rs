@@ -4,7 +4,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use gongkai::content::LoadOptions;
-use gongkai::diagnostics::printable;
+use gongkai::diagnostics::{Problem, printable};
 use gongkai::site::{self, BuildOptions};
 
 /// Arguments of `gongkai build`.
@@ -68,12 +68,16 @@ pub fn run(args: Args) -> ExitCode {
         }
         Err(diagnostics) => {
             super::print_diagnostics(&diagnostics);
+            // A refused output folder is a mistake in the command, not in the site.
+            let usage = diagnostics
+                .iter()
+                .all(|d| matches!(*d.problem, Problem::OutputRefused { .. }));
             eprintln!(
                 "error: the site was not built ({}); {} is unchanged",
                 super::count_line(&diagnostics),
                 output
             );
-            ExitCode::from(1)
+            ExitCode::from(if usage { 2 } else { 1 })
         }
     }
 }

@@ -25,6 +25,7 @@ pub const MAX_MARKDOWN_BYTES: u64 = 8 * 1024 * 1024;
 /// Front-matter keys that are checked after loading (against the bundle or the whole site),
 /// with their paths in the front matter.
 const LATE_CHECKED_KEYS: &[(&str, &[&str])] = &[
+    ("path", &["path"]),
     ("aliases", &["aliases"]),
     ("video.file", &["video", "file"]),
     ("video.poster", &["video", "poster"]),
