@@ -10,6 +10,8 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use rayon::prelude::*;
+
 use crate::config::{Config, io_detail};
 use crate::content::load::{is_ignored, shown, skipped_diagnostic};
 use crate::content::{self, Library, LoadOptions};
@@ -20,7 +22,6 @@ use crate::templates::Templates;
 use crate::templates::views::SiteData;
 use crate::urlpath::{Claims, output_file, url_of};
 use crate::walk::SiteRoot;
-use rayon::prelude::*;
 
 /// What a build is asked to do.
 #[derive(Debug, Clone)]
