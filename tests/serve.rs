@@ -399,6 +399,81 @@ fn pages_are_served_over_ipv6_and_ipv4_with_the_right_headers() {
     );
 }
 
+/// tiny_http sends bodies of 32 KiB and more chunked, without `Content-Length` (HEAD included),
+/// and does so for any size when the request says `TE: chunked`; and it names itself.
+#[test]
+fn every_response_carries_its_length_and_no_tiny_http_banner() {
+    let site = Site::new();
+    site.write(
+        "content/notices/big.md",
+        &format!(
+            "+++\ntitle = \"长页面\"\ndate = 2024-01-03\n+++\n{}\n",
+            "政务公开，依法公开。".repeat(2000)
+        ),
+    );
+    site.write("static/big.txt", &"0123456789abcdef".repeat(4096));
+    let server = Server::start(&site);
+    for path in ["/notices/big/", "/big.txt", "/", "/no/such/page/"] {
+        for address in [server.v4(), server.v6()] {
+            for te in [&[][..], &[("TE", "chunked")][..]] {
+                let get = request(&address, "GET", path, te);
+                let head = request(&address, "HEAD", path, te);
+                for response in [&get, &head] {
+                    assert_eq!(response.header("Transfer-Encoding"), None, "{path} {te:?}");
+                    assert_eq!(
+                        response.header("Content-Length"),
+                        Some(get.body.len().to_string().as_str()),
+                        "{path} {te:?}: HEAD gives the length of the GET body"
+                    );
+                    assert_eq!(response.header("Server"), Some("gongkai"), "{path}");
+                }
+                assert!(head.body.is_empty());
+                if path.contains("big") {
+                    assert!(get.body.len() >= 32 * 1024, "{path}: {}", get.body.len());
+                }
+            }
+        }
+    }
+    for (method, target) in [("GET", "/notices"), ("GET", "/../x"), ("POST", "/")] {
+        let response = request(&server.v4(), method, target, &[("Content-Length", "0")]);
+        assert_eq!(response.header("Server"), Some("gongkai"), "{target}");
+    }
+}
+
+/// A raw control character in the query was copied into the `Location` of the add-slash
+/// redirect: a CR there ends the header and starts one the client never sent.
+#[test]
+fn control_characters_in_a_request_target_are_refused() {
+    let site = Site::new();
+    let server = Server::start(&site);
+    for target in [
+        "/notices?a\rSet-Cookie:evil=1",
+        "/notices?a\x0bb",
+        "/notices?a\0b",
+        "/notices?a\x1bb",
+        "/notices?a\x7fb",
+    ] {
+        for address in [server.v4(), server.v6()] {
+            let mut stream = connect(&address);
+            let head = format!("GET {target} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+            stream.write_all(head.as_bytes()).unwrap();
+            let mut raw = Vec::new();
+            let _ = stream.read_to_end(&mut raw);
+            let text = String::from_utf8_lossy(&raw);
+            assert!(text.starts_with("HTTP/1.1 400 "), "{target:?}: {text:?}");
+            assert!(!text.contains("Location"), "{target:?}: {text:?}");
+            assert!(!text.contains("evil"), "{target:?}: {text:?}");
+        }
+    }
+    // Encoded, they are data, and stay encoded.
+    let folder = server.get("/notices?a=%0D%0ASet-Cookie:evil=1");
+    assert_eq!(folder.status, 301);
+    assert_eq!(
+        folder.header("Location"),
+        Some("/notices/?a=%0D%0ASet-Cookie:evil=1")
+    );
+}
+
 #[test]
 fn byte_ranges_are_answered_with_206_and_416() {
     let site = Site::new();

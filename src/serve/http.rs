@@ -398,7 +398,9 @@ pub fn read_request(reader: &mut impl BufRead) -> Result<Incoming, ReadError> {
         _ => return Err(ReadError::Malformed),
     };
     let method = method.parse().map_err(|()| ReadError::Malformed)?;
-    if target.is_empty() || !target.is_ascii() {
+    // A target is visible ASCII (RFC 9112 §3.2): a raw CR, VT or NUL would otherwise travel
+    // into the `Location` of a redirect.
+    if target.is_empty() || !target.bytes().all(|b| b.is_ascii_graphic()) {
         return Err(ReadError::Malformed);
     }
     let mut headers = Vec::new();
@@ -438,7 +440,7 @@ fn serve_connection(stream: TcpStream, state: &State) -> io::Result<()> {
                 };
                 let mut response = text(status, body);
                 response.add_header(header("Connection", "close"));
-                response.raw_print(&mut writer, HTTPVersion(1, 1), &[], false, None)?;
+                write_response(response, &mut writer, HTTPVersion(1, 1), false)?;
                 return writer.flush();
             }
         };
@@ -453,13 +455,7 @@ fn serve_connection(stream: TcpStream, state: &State) -> io::Result<()> {
                     response.add_header(header("Connection", "close"));
                 }
                 let head = request.method == Method::Head;
-                response.raw_print(
-                    &mut writer,
-                    request.version.clone(),
-                    &request.headers,
-                    head,
-                    None,
-                )?;
+                write_response(response, &mut writer, request.version.clone(), head)?;
                 writer.flush()?;
             }
             Reply::Events(subscription) => {
@@ -475,6 +471,26 @@ fn serve_connection(stream: TcpStream, state: &State) -> io::Result<()> {
             return Ok(());
         }
     }
+}
+
+/// Writes `response` with tiny_http's [`Response::raw_print`], which is told just enough to
+/// write what the preview means:
+/// - every body has a known length, so it always goes out with `Content-Length`: raw_print
+///   switches to chunked (and drops the length, `HEAD` included) at 32 KiB by default
+///   (tiny-http#265), and whenever the request's `TE` header names chunked, so the threshold is
+///   lifted and no request headers are passed (they are only read for `TE`);
+/// - raw_print adds `Server: tiny-http (Rust)` unless there is a `Server` header, and cannot
+///   leave it out, so the header names the preview instead.
+fn write_response(
+    response: ResponseBox,
+    writer: &mut impl Write,
+    version: HTTPVersion,
+    head: bool,
+) -> io::Result<()> {
+    response
+        .with_chunked_threshold(usize::MAX)
+        .with_header(header("Server", "gongkai"))
+        .raw_print(writer, version, &[], head, None)
 }
 
 /// What to do with a request.
@@ -515,6 +531,9 @@ pub fn handle(request: &Incoming, state: &State) -> Reply {
                 true => format!("{raw_path}/"),
                 false => format!("{raw_path}/?{query}"),
             };
+            // `read_request` refuses control characters in a target already; encoding them
+            // here too keeps a CR or NUL out of the header whoever built the request.
+            let location = encode_controls(&location);
             text(301, &format!("Moved to {location}\n")).with_header(header("Location", &location))
         }
         Lookup::NotFound => not_found(request, &snapshot, state, &path),
@@ -806,6 +825,20 @@ fn percent_decode(text: &str) -> Option<Vec<u8>> {
     Some(out)
 }
 
+/// Percent-encodes control characters, space and anything outside ASCII, which have no place
+/// in a header value (a CR would end the header and start another).
+fn encode_controls(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for byte in text.bytes() {
+        if byte.is_ascii_graphic() {
+            out.push(char::from(byte));
+        } else {
+            out.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    out
+}
+
 /// One parameter of a query string, decoded (`+` is a space).
 pub fn query_param(query: &str, key: &str) -> Option<String> {
     query.split('&').find_map(|pair| {
@@ -921,6 +954,98 @@ mod tests {
         );
         let flood = [b"GET / HTTP/1.1\r\n".as_slice(), &[b'a'; 70 * 1024]].concat();
         assert_eq!(bad(&flood), ReadError::Malformed);
+    }
+
+    /// The response exactly as it goes on the wire.
+    fn wire(response: ResponseBox, head: bool) -> String {
+        let mut out = Vec::new();
+        write_response(response, &mut out, HTTPVersion(1, 1), head).unwrap();
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn large_bodies_go_out_with_their_length_not_chunked() {
+        let get = read_request(&mut &b"GET / HTTP/1.1\r\nTE: chunked\r\n\r\n"[..]).unwrap();
+        let body = || Body::Bytes(vec![b'x'; 40_000].into());
+        let full = wire(send(&get, 200, "text/plain", body()), false);
+        let (head_part, sent) = full.split_once("\r\n\r\n").unwrap();
+        assert!(
+            head_part.contains("\r\nContent-Length: 40000"),
+            "{head_part}"
+        );
+        assert!(!head_part.contains("Transfer-Encoding"), "{head_part}");
+        assert_eq!(sent.len(), 40_000);
+
+        let only_head = wire(send(&get, 200, "text/plain", body()), true);
+        assert!(
+            only_head.contains("\r\nContent-Length: 40000\r\n"),
+            "{only_head}"
+        );
+        assert!(only_head.ends_with("\r\n\r\n"), "HEAD sends no body");
+
+        let ranged = read_request(&mut &b"GET / HTTP/1.1\r\nRange: bytes=10-\r\n\r\n"[..]).unwrap();
+        let part = wire(send(&ranged, 200, "text/plain", body()), true);
+        assert!(part.contains("\r\nContent-Length: 39990\r\n"), "{part}");
+    }
+
+    #[test]
+    fn responses_name_the_preview_not_tiny_http() {
+        let get = read_request(&mut &b"GET / HTTP/1.1\r\n\r\n"[..]).unwrap();
+        for response in [
+            send(&get, 200, "text/plain", Body::Bytes(b"hi".to_vec().into())),
+            text(404, "Not found.\n"),
+        ] {
+            let wire = wire(response, false);
+            assert!(wire.contains("\r\nServer: gongkai\r\n"), "{wire}");
+            assert!(!wire.to_ascii_lowercase().contains("tiny-http"), "{wire}");
+        }
+    }
+
+    #[test]
+    fn control_characters_never_reach_a_location_header() {
+        for raw in [
+            &b"GET /a?x\ry HTTP/1.1\r\n\r\n"[..],
+            b"GET /a?x\x0by HTTP/1.1\r\n\r\n",
+            b"GET /a?x\0y HTTP/1.1\r\n\r\n",
+            b"GET /a?x\x7fy HTTP/1.1\r\n\r\n",
+            b"GET /a?x\ty HTTP/1.1\r\n\r\n",
+        ] {
+            assert_eq!(
+                read_request(&mut &raw[..]).unwrap_err(),
+                ReadError::Malformed,
+                "{raw:?}"
+            );
+        }
+        // A request made some other way than by reading a socket: encoded, not copied.
+        let server: Arc<str> = "s".into();
+        let mut pages = std::collections::HashMap::new();
+        pages.insert(
+            "/a/".into(),
+            super::super::snapshot::Output::new("a", &server, 1),
+        );
+        let snapshot = Snapshot {
+            pages: Arc::new(pages),
+            ..Snapshot::empty(server.clone())
+        };
+        let state = State {
+            store: Arc::new(Store::new(Arc::new(snapshot))),
+            hub: Arc::new(Hub::new(server)),
+        };
+        let request = Incoming {
+            method: Method::Get,
+            target: "/a?x\r\nSet-Cookie:\x0b\0y".into(),
+            version: HTTPVersion(1, 1),
+            headers: Vec::new(),
+        };
+        let Reply::Send(response) = handle(&request, &state) else {
+            panic!("a redirect");
+        };
+        assert_eq!(response.status_code().0, 301);
+        let wire = wire(response, true);
+        assert!(
+            wire.contains("\r\nLocation: /a/?x%0D%0ASet-Cookie:%0B%00y\r\n"),
+            "{wire}"
+        );
     }
 
     #[test]
