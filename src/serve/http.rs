@@ -592,9 +592,12 @@ fn own(request: &Incoming, path: &str, query: &str, state: &State) -> Reply {
         ),
         WORKER_PATH => send(request, 200, js, Body::Bytes(WORKER_JS.as_bytes().into())),
         EVENTS_PATH if request.method == Method::Get => {
-            let snapshot = state.store.get();
-            let stale = page_is_stale(&snapshot, query);
-            match state.hub.subscribe(snapshot.build, stale) {
+            // The build is read once the browser is registered (see `Hub::subscribe`).
+            let subscribed = state.hub.subscribe(|| {
+                let snapshot = state.store.get();
+                (snapshot.build, page_is_stale(&snapshot, query))
+            });
+            match subscribed {
                 Some(subscription) => return Reply::Events(subscription),
                 None => text(503, "Too many live-reload connections.\n")
                     .with_header(header("Retry-After", "5")),
