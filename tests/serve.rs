@@ -972,6 +972,50 @@ fn idle_and_streaming_clients_do_not_starve_page_requests() {
     drop((idle, streams));
 }
 
+/// A client that sends its request head a byte at a time is cut off at the head deadline (5 s
+/// after it connected), however steadily it sends; others are answered meanwhile.
+#[test]
+fn a_request_head_trickling_in_is_cut_off_at_the_deadline() {
+    let site = Site::new();
+    let server = Server::start(&site);
+    let mut slow: Vec<TcpStream> = [server.v4(), server.v6()]
+        .iter()
+        .map(|address| {
+            let mut stream = connect(address);
+            stream.write_all(b"GET / HTTP/1.1\r\nX-Slow: ").unwrap();
+            stream
+                .set_read_timeout(Some(Duration::from_millis(200)))
+                .unwrap();
+            stream
+        })
+        .collect();
+    let started = Instant::now();
+    let mut closed_after = vec![None; slow.len()];
+    while closed_after.iter().any(Option::is_none) && started.elapsed() < Duration::from_secs(9) {
+        for (stream, closed) in slow.iter_mut().zip(&mut closed_after) {
+            if closed.is_some() {
+                continue;
+            }
+            let _ = stream.write_all(b"x");
+            match stream.read(&mut [0; 64]) {
+                Ok(0) => *closed = Some(started.elapsed()),
+                Ok(_) => panic!("an unfinished head was answered"),
+                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {}
+                Err(e) if e.kind() == std::io::ErrorKind::TimedOut => {}
+                Err(_) => *closed = Some(started.elapsed()),
+            }
+        }
+        assert_eq!(server.get("/css/site.css").status, 200);
+    }
+    for closed in closed_after {
+        let closed = closed.expect("still open after 9 s");
+        assert!(
+            (Duration::from_millis(4500)..Duration::from_secs(8)).contains(&closed),
+            "closed after {closed:?}"
+        );
+    }
+}
+
 #[test]
 fn a_busy_port_is_a_clear_error() {
     let site = Site::new();

@@ -7,12 +7,17 @@
 //! one socket for both stacks (`IPV6_V6ONLY` explicitly off) that the network reaches too.
 //!
 //! Every connection gets a thread of its own, which reads its requests and answers them from
-//! the current [`Snapshot`] (keep-alive, with an idle timeout); an event stream simply keeps its
-//! thread. tiny_http provides the protocol types and writes the responses
-//! ([`Response::raw_print`]: lengths, `HEAD`, dates), but its own connection handling is not
-//! used: it serves connections from a small pool that can leave a new connection queued behind
-//! idle ones with no timeout, and a browser loading a page with two dozen stylesheets keeps
-//! idle keep-alive and preconnected sockets around, so some requests waited for seconds.
+//! the current [`Snapshot`] (keep-alive); an event stream simply keeps its thread. Each request
+//! head must arrive whole within [`HEAD_DEADLINE`], and when every connection slot is taken the
+//! connection that has waited longest for its request gives way (see `serve::slots`), so that
+//! clients holding connections open, slowly or idly, cannot keep a browser waiting.
+//!
+//! tiny_http provides the protocol types and writes the responses ([`Response::raw_print`]:
+//! status line, lengths, `HEAD`, dates), told never to chunk a body of known length and to name
+//! the preview in `Server` (`write_response`). Its own connection handling is not used: it
+//! serves connections from a small pool that can leave a new connection queued behind idle
+//! ones with no timeout, and a browser loading a page with two dozen stylesheets keeps idle
+//! keep-alive and preconnected sockets around, so some requests waited for seconds.
 //!
 //! A request path is decoded and checked before anything else ([`safe_path`]): `..` and `.`
 //! segments, encoded slashes, backslashes, NUL and control characters, invalid or overlong UTF-8
@@ -25,12 +30,13 @@ use std::io::{self, BufRead, BufReader, BufWriter, Read, Seek, SeekFrom, Write};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, TcpListener, TcpStream};
 use std::path::Path;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::time::Duration;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
 
 use tiny_http::{HTTPVersion, Header, Method, Response, ResponseBox, StatusCode};
 
 use super::reload::Hub;
+use super::slots::{Held, Refuser, Slots};
 use super::snapshot::{
     EVENTS_PATH, Lookup, RESERVED, SCRIPT_PATH, STATUS_PATH, Snapshot, Store, WORKER_PATH, inject,
 };
@@ -40,10 +46,19 @@ use crate::templates::views::mime_of;
 pub const DEFAULT_PORT: u16 = 1111;
 /// Ports tried after a busy default one.
 const PORT_TRIES: u16 = 10;
-/// Connections served at once (each is a thread); more are answered 503.
+/// Connections served at once (each is a thread); see `serve::slots` for what happens
+/// to more.
 pub const MAX_CONNECTIONS: usize = 1024;
-/// A connection that sends nothing for this long is closed (browsers reconnect by themselves).
-const IDLE_TIMEOUT: Duration = Duration::from_secs(5);
+/// A request head (request line and headers) must arrive whole within this time of the
+/// connection opening or of its last response, or the connection is closed. A timeout per read
+/// would let a client that sends a byte a second keep its connection for as long as it likes.
+/// Browsers send a head in one go, and reconnect by themselves when an idle one is closed.
+pub const HEAD_DEADLINE: Duration = Duration::from_secs(5);
+/// Open files the preview asks the system for (the soft limit is raised to this, or to the hard
+/// limit when that is lower): each connection is a socket, and a file while one is sent.
+const WANTED_FILES: u64 = 4096;
+/// Open files kept for everything but connections (the watcher, rebuilds reading sources).
+const SPARE_FILES: u64 = 256;
 /// A response that cannot be written for this long is abandoned (a browser that stopped reading).
 const WRITE_TIMEOUT: Duration = Duration::from_secs(30);
 /// Longest request head accepted (request line and headers).
@@ -279,6 +294,66 @@ fn listen(addr: SocketAddr, dual_stack: bool) -> io::Result<TcpListener> {
     Ok(TcpListener::from(socket))
 }
 
+/// How many connections the server holds at once, and how long a request head may take.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    /// Connections served at once (each is a thread).
+    pub max_connections: usize,
+    /// See [`HEAD_DEADLINE`].
+    pub head_deadline: Duration,
+}
+
+impl Default for Limits {
+    fn default() -> Limits {
+        Limits {
+            max_connections: MAX_CONNECTIONS,
+            head_deadline: HEAD_DEADLINE,
+        }
+    }
+}
+
+impl Limits {
+    /// The limits for this process: [`MAX_CONNECTIONS`], or fewer when the process may not
+    /// open enough files for them, after raising its soft limit on open files (to at most
+    /// 4096), as a process running out of them could no longer accept a connection at all.
+    pub fn for_this_process() -> Limits {
+        let mut limits = Limits::default();
+        if let Some(files) = open_files_allowed() {
+            let room = files.saturating_sub(SPARE_FILES) / 2;
+            let room = usize::try_from(room).unwrap_or(usize::MAX).max(16);
+            limits.max_connections = limits.max_connections.min(room);
+        }
+        limits
+    }
+}
+
+/// How many files this process may open, after raising its soft limit towards the hard one;
+/// `None`: no limit.
+#[cfg(unix)]
+fn open_files_allowed() -> Option<u64> {
+    use rustix::process::{Resource, Rlimit, getrlimit, setrlimit};
+    let limit = getrlimit(Resource::Nofile);
+    let current = limit.current?;
+    let wanted = limit
+        .maximum
+        .map_or(WANTED_FILES, |max| max.min(WANTED_FILES));
+    if wanted > current {
+        let raised = Rlimit {
+            current: Some(wanted),
+            maximum: limit.maximum,
+        };
+        if setrlimit(Resource::Nofile, raised).is_ok() {
+            return Some(wanted);
+        }
+    }
+    Some(current)
+}
+
+#[cfg(not(unix))]
+fn open_files_allowed() -> Option<u64> {
+    None
+}
+
 /// What request handlers share.
 #[derive(Debug)]
 pub struct State {
@@ -294,16 +369,39 @@ pub struct Server {
     addrs: Vec<SocketAddr>,
 }
 
+/// What every accept loop shares.
+struct Shared {
+    state: Arc<State>,
+    slots: Arc<Slots>,
+    refuser: Refuser,
+    limits: Limits,
+}
+
 impl Server {
-    /// Starts accepting connections on `listening`: a thread per socket.
+    /// Starts accepting connections on `listening` (a thread per socket), with the limits
+    /// this process allows ([`Limits::for_this_process`]).
     pub fn start(listening: Listening, state: Arc<State>) -> Result<Server, String> {
+        Server::start_with(listening, state, Limits::for_this_process())
+    }
+
+    /// Starts accepting connections on `listening` within `limits`.
+    pub fn start_with(
+        listening: Listening,
+        state: Arc<State>,
+        limits: Limits,
+    ) -> Result<Server, String> {
         let stopping = Arc::new(AtomicBool::new(false));
-        let active = Arc::new(AtomicUsize::new(0));
+        let shared = Arc::new(Shared {
+            state,
+            slots: Slots::new(limits.max_connections),
+            refuser: Refuser::start().map_err(|e| e.to_string())?,
+            limits,
+        });
         for listener in listening.listeners {
-            let (state, flag, active) = (state.clone(), stopping.clone(), active.clone());
+            let (shared, flag) = (shared.clone(), stopping.clone());
             std::thread::Builder::new()
                 .name("gongkai-accept".into())
-                .spawn(move || accept_loop(&listener, &state, &flag, &active))
+                .spawn(move || accept_loop(&listener, &shared, &flag))
                 .map_err(|e| e.to_string())?;
         }
         Ok(Server {
@@ -335,42 +433,37 @@ impl Server {
     }
 }
 
-fn accept_loop(
-    listener: &TcpListener,
-    state: &Arc<State>,
-    stopping: &AtomicBool,
-    active: &Arc<AtomicUsize>,
-) {
+/// Accepts connections as fast as they come, each into a slot and a thread of its own; does
+/// nothing else, so that a browser's connection is never left waiting in the backlog.
+fn accept_loop(listener: &TcpListener, shared: &Arc<Shared>, stopping: &AtomicBool) {
     for stream in listener.incoming() {
         if stopping.load(Ordering::SeqCst) {
             return;
         }
-        let mut stream = match stream {
-            Ok(stream) => stream,
+        let stream = match stream {
+            Ok(stream) => Arc::new(stream),
             Err(_) => {
-                // Out of file descriptors, a connection reset before it was accepted…: the
+                // A connection reset before it was accepted, out of file descriptors…: the
                 // listener itself is fine, so wait a moment and go on.
                 std::thread::sleep(Duration::from_millis(20));
                 continue;
             }
         };
-        if active.load(Ordering::SeqCst) >= MAX_CONNECTIONS {
-            let _ = stream.write_all(
-                b"HTTP/1.1 503 Service Unavailable\r\nRetry-After: 1\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
-            );
+        let Some(slot) = shared.slots.admit(&stream) else {
+            shared.refuser.refuse(stream);
             continue;
-        }
-        active.fetch_add(1, Ordering::SeqCst);
-        let (state, count) = (state.clone(), active.clone());
+        };
+        let (connection, for_thread) = (stream.clone(), shared.clone());
         let spawned = std::thread::Builder::new()
             .name("gongkai-conn".into())
             .stack_size(512 * 1024)
             .spawn(move || {
-                let _ = serve_connection(stream, &state);
-                count.fetch_sub(1, Ordering::SeqCst);
+                let deadline = for_thread.limits.head_deadline;
+                let _ = serve_connection(&connection, &for_thread.state, &slot, deadline);
             });
         if spawned.is_err() {
-            active.fetch_sub(1, Ordering::SeqCst);
+            // No thread to be had: the closure, and the slot with it, is dropped.
+            shared.refuser.refuse(stream);
         }
     }
 }
@@ -494,14 +587,43 @@ pub fn read_request(reader: &mut impl BufRead) -> Result<Incoming, ReadError> {
     })
 }
 
-/// Answers the requests of one connection until it closes, goes idle, or asks to close.
-fn serve_connection(stream: TcpStream, state: &State) -> io::Result<()> {
+/// Reads a connection for request heads, each of which must arrive whole by `deadline`: the
+/// socket's read timeout is set to what is left of it before every read.
+struct HeadReader<'a> {
+    stream: &'a TcpStream,
+    deadline: Instant,
+}
+
+impl Read for HeadReader<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let left = self.deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            return Err(io::ErrorKind::TimedOut.into());
+        }
+        self.stream.set_read_timeout(Some(left))?;
+        let mut stream = self.stream;
+        stream.read(buf)
+    }
+}
+
+/// Answers the requests of one connection until it closes, asks to close, or does not send a
+/// whole request head within `head_deadline`.
+fn serve_connection(
+    stream: &TcpStream,
+    state: &State,
+    slot: &Held,
+    head_deadline: Duration,
+) -> io::Result<()> {
     stream.set_nodelay(true)?;
-    stream.set_read_timeout(Some(IDLE_TIMEOUT))?;
     stream.set_write_timeout(Some(WRITE_TIMEOUT))?;
-    let mut reader = BufReader::new(stream.try_clone()?);
+    let mut reader = BufReader::new(HeadReader {
+        stream,
+        deadline: Instant::now() + head_deadline,
+    });
     let mut writer = BufWriter::new(stream);
     loop {
+        slot.waiting();
+        reader.get_mut().deadline = Instant::now() + head_deadline;
         let request = match read_request(&mut reader) {
             Ok(request) => request,
             Err(ReadError::Closed) => return Ok(()),
@@ -516,6 +638,7 @@ fn serve_connection(stream: TcpStream, state: &State) -> io::Result<()> {
                 return writer.flush();
             }
         };
+        slot.busy();
         let mut keep_alive = request.keep_alive() && !request.has_body();
         match handle(&request, state) {
             Reply::Send(mut response) => {
@@ -1129,6 +1252,166 @@ mod tests {
         assert_eq!(query_param(q, "path").unwrap(), "/reports/报告/");
         assert_eq!(query_param(q, "build").unwrap(), "12");
         assert_eq!(query_param(q, "nope"), None);
+    }
+
+    /// A server on both loopback addresses within `limits`, serving one page at `/`.
+    fn small_server(limits: Limits) -> (Server, Vec<SocketAddr>) {
+        let server: Arc<str> = "s".into();
+        let mut pages = std::collections::HashMap::new();
+        let home = super::super::snapshot::Output::new("<p>home</p>", &server, 1);
+        pages.insert("/".into(), home);
+        let snapshot = Snapshot {
+            build: 1,
+            pages: Arc::new(pages),
+            ..Snapshot::empty(server.clone())
+        };
+        let state = Arc::new(State {
+            store: Arc::new(Store::new(Arc::new(snapshot))),
+            hub: Arc::new(Hub::new(server)),
+        });
+        let listening = bind(None, Some(0)).expect("loopback");
+        let addrs = listening.addrs.clone();
+        (Server::start_with(listening, state, limits).unwrap(), addrs)
+    }
+
+    fn connect(addr: SocketAddr) -> TcpStream {
+        let stream = TcpStream::connect_timeout(&addr, Duration::from_secs(5)).unwrap();
+        stream
+            .set_read_timeout(Some(Duration::from_secs(5)))
+            .unwrap();
+        stream
+            .set_write_timeout(Some(Duration::from_secs(5)))
+            .unwrap();
+        stream
+    }
+
+    /// `GET /` on a new connection: the status line (or what went wrong), and how long it took.
+    fn get_home(addr: SocketAddr) -> (String, Duration) {
+        let started = Instant::now();
+        let mut stream = connect(addr);
+        let sent = stream.write_all(b"GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+        let mut answer = Vec::new();
+        let read = sent.and_then(|()| stream.read_to_end(&mut answer));
+        let status = match read {
+            Ok(_) => String::from_utf8_lossy(&answer)
+                .lines()
+                .next()
+                .unwrap_or("(nothing)")
+                .to_string(),
+            Err(e) => format!("error: {e}"),
+        };
+        (status, started.elapsed())
+    }
+
+    /// Connections that send a request head a byte at a time, forever (slowloris).
+    fn trickle(streams: &mut [TcpStream]) {
+        for stream in streams {
+            let _ = stream.write_all(b"X");
+        }
+    }
+
+    #[test]
+    fn a_request_head_must_arrive_whole_before_the_deadline() {
+        let limits = Limits {
+            head_deadline: Duration::from_millis(800),
+            ..Limits::default()
+        };
+        let (server, addrs) = small_server(limits);
+        for &addr in &addrs {
+            let mut slow = connect(addr);
+            slow.write_all(b"GET / HTTP/1.1\r\nX-Slow: ").unwrap();
+            slow.set_read_timeout(Some(Duration::from_millis(100)))
+                .unwrap();
+            let started = Instant::now();
+            // A byte every 100 ms: a timeout per read would never fire.
+            let closed_after = loop {
+                let elapsed = started.elapsed();
+                assert!(elapsed < Duration::from_secs(4), "{addr}: still open");
+                match slow.read(&mut [0; 64]) {
+                    Ok(0) => break elapsed,
+                    Ok(_) => panic!("{addr}: answered an unfinished head"),
+                    Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
+                    Err(_) => break elapsed,
+                }
+                if slow.write_all(b"x").is_err() {
+                    break started.elapsed();
+                }
+            };
+            assert!(
+                closed_after >= Duration::from_millis(700),
+                "{closed_after:?}"
+            );
+            assert!(
+                closed_after < Duration::from_millis(2000),
+                "{closed_after:?}"
+            );
+            // A whole head in time is answered, on a connection of its own.
+            assert!(get_home(addr).0.starts_with("HTTP/1.1 200"));
+        }
+        server.stop();
+    }
+
+    /// Slow clients holding more connections than there are slots: a browser's request still
+    /// gets a slot (the longest-waiting slow one gives way) and is answered at once.
+    #[test]
+    fn slow_clients_do_not_starve_a_browser() {
+        const SLOTS: usize = 32;
+        let limits = Limits {
+            max_connections: SLOTS,
+            // Longer than the test: the deadline is not what keeps the browser served here.
+            head_deadline: Duration::from_secs(30),
+        };
+        let (server, addrs) = small_server(limits);
+        let mut slow: Vec<TcpStream> = (0..SLOTS * 6)
+            .map(|i| {
+                let mut stream = connect(addrs[i % addrs.len()]);
+                let _ = stream.write_all(b"GET / HTTP/1.1\r\nX-Slow: ");
+                stream
+            })
+            .collect();
+        let mut worst = Duration::ZERO;
+        for i in 0..20 {
+            trickle(&mut slow);
+            let (status, took) = get_home(addrs[i % addrs.len()]);
+            assert!(status.starts_with("HTTP/1.1 200"), "request {i}: {status}");
+            worst = worst.max(took);
+        }
+        eprintln!(
+            "{} slow connections, {SLOTS} slots: slowest answer {worst:?}",
+            slow.len()
+        );
+        assert!(worst < Duration::from_secs(1), "{worst:?}");
+        server.stop();
+    }
+
+    /// When every slot is busy answering (event streams here), a newcomer is told so with a
+    /// 503 it can read, not reset.
+    #[test]
+    fn with_every_slot_busy_a_newcomer_gets_a_503() {
+        let limits = Limits {
+            max_connections: 2,
+            ..Limits::default()
+        };
+        let (server, addrs) = small_server(limits);
+        let streams: Vec<TcpStream> = (0..2)
+            .map(|i| {
+                let mut stream = connect(addrs[i % addrs.len()]);
+                stream
+                    .write_all(b"GET /__gongkai/events HTTP/1.1\r\nHost: x\r\n\r\n")
+                    .unwrap();
+                let mut first = [0; 12];
+                stream.read_exact(&mut first).unwrap();
+                assert_eq!(&first, b"HTTP/1.1 200");
+                stream
+            })
+            .collect();
+        for &addr in &addrs {
+            let (status, took) = get_home(addr);
+            assert!(status.starts_with("HTTP/1.1 503"), "{addr}: {status}");
+            assert!(took < Duration::from_secs(1), "{took:?}");
+        }
+        drop(streams);
+        server.stop();
     }
 
     /// A test that cannot run here: outside CI it is skipped with the reason printed; under

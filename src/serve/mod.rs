@@ -14,7 +14,8 @@
 //! - [`rebuild`] applies it and produces the next [`snapshot::Snapshot`]: the whole rendered
 //!   site in memory (nothing is written to `public/`).
 //! - [`http`] answers requests from the current snapshot (`[::1]` and `127.0.0.1` by default, a
-//!   thread per connection, path checks, `Range`, `HEAD`).
+//!   thread per connection, a deadline for each request head, path checks, `Range`, `HEAD`);
+//!   `slots` keeps it answering browsers while other clients hold many connections open.
 //! - [`reload`] tells browsers, after the new snapshot is in place, what changed.
 //!
 //! [`run`] wires them together on the calling thread: bind, build, serve, then loop on batches.
@@ -23,6 +24,7 @@ pub mod http;
 pub mod plan;
 pub mod rebuild;
 pub mod reload;
+mod slots;
 pub mod snapshot;
 pub mod watch;
 
