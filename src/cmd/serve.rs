@@ -16,7 +16,9 @@ pub struct Args {
     /// Site root, the folder holding site.toml
     #[arg(long, default_value = ".")]
     root: PathBuf,
-    /// Address to listen on [default: [::], which answers IPv6 and IPv4]
+    /// Address to listen on [default: [::1] and 127.0.0.1, this computer only]; `--bind ::`
+    /// (IPv6 and IPv4) or `--bind 0.0.0.0` lets other computers on the network open the preview,
+    /// drafts included
     #[arg(long)]
     bind: Option<IpAddr>,
     /// Port [default: 1111, or the next free one]; 0 picks any free port
@@ -79,12 +81,14 @@ fn print_event(event: Event<'_>) {
             for note in &listening.notes {
                 eprintln!("warning: {note}");
             }
-            let stacks = match (listening.dual_stack, listening.ipv6_loopback) {
-                (true, true) => " (IPv6 and IPv4)",
-                (true, false) => " (IPv4 only: IPv6 is switched off here)",
-                _ => "",
+            let stacks = match listening.missing {
+                Some("IPv6") => " (IPv4 only: IPv6 is switched off here)",
+                Some(_) => " (IPv6 only: IPv4 is switched off here)",
+                None if listening.dual_stack || listening.addrs.len() > 1 => " (IPv6 and IPv4)",
+                None => "",
             };
-            println!("Listening on {}{stacks}. Open:", listening.addr);
+            let addrs: Vec<String> = listening.addrs.iter().map(|a| a.to_string()).collect();
+            println!("Listening on {}{stacks}. Open:", addrs.join(" and "));
             for url in listening.urls() {
                 println!("  {url}");
             }
@@ -92,6 +96,8 @@ fn print_event(event: Event<'_>) {
                 println!(
                     "(Other computers on your network can open it too, at this computer's addresses.)"
                 );
+            } else {
+                println!("(Only this computer can open it; --bind :: opens it to your network.)");
             }
         }
         Event::Serving { polling } => {

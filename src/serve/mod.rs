@@ -13,8 +13,9 @@
 //! - [`plan`] decides what a batch touches, from the model of the last good build.
 //! - [`rebuild`] applies it and produces the next [`snapshot::Snapshot`]: the whole rendered
 //!   site in memory (nothing is written to `public/`).
-//! - [`http`] answers requests from the current snapshot (dual-stack socket, a thread per
-//!   connection, path checks, `Range`, `HEAD`).
+//! - [`http`] answers requests from the current snapshot (`[::1]` and `127.0.0.1` by default, a
+//!   thread per connection, a deadline for each request head, path checks, `Range`, `HEAD`);
+//!   `slots` keeps it answering browsers while other clients hold many connections open.
 //! - [`reload`] tells browsers, after the new snapshot is in place, what changed.
 //!
 //! [`run`] wires them together on the calling thread: bind, build, serve, then loop on batches.
@@ -23,6 +24,7 @@ pub mod http;
 pub mod plan;
 pub mod rebuild;
 pub mod reload;
+mod slots;
 pub mod snapshot;
 pub mod watch;
 
@@ -44,7 +46,7 @@ use snapshot::Store;
 pub struct ServeOptions {
     /// The site root (holding `site.toml`).
     pub root: PathBuf,
-    /// The address to listen on; `None`: `[::]` with IPv4 on the same socket.
+    /// The address to listen on; `None`: `[::1]` and `127.0.0.1` (this computer only).
     pub bind: Option<IpAddr>,
     /// The port; `None`: 1111 or the next free one; `Some(0)`: any free port.
     pub port: Option<u16>,

@@ -184,23 +184,33 @@ impl Hub {
         state.clients.len()
     }
 
-    /// Registers a browser. `build` is the build now served; `stale` says the browser's page is
-    /// out of date and must reload at once. `None` when the hub is full or closed.
-    pub fn subscribe(&self, build: u64, stale: bool) -> Option<Subscription> {
+    /// Registers a browser, then calls `current` for the build now served and whether the
+    /// browser's page is out of date (it must reload at once). `None` when the hub is full or
+    /// closed.
+    ///
+    /// In that order: a rebuild published between reading the build and registering would
+    /// reach neither the greeting nor the stream, and the browser would miss its reload.
+    /// Registered first, it gets the message (perhaps telling it something the greeting
+    /// already says, which costs a reload at most).
+    pub fn subscribe(&self, current: impl FnOnce() -> (u64, bool)) -> Option<Subscription> {
         let (sender, receiver) = mpsc::channel::<Arc<str>>();
-        let mut opening = String::from("retry: 1000\n\n");
-        let mut state = self.state();
-        if state.closed || state.clients.len() >= MAX_CLIENTS {
-            return None;
+        {
+            let mut state = self.state();
+            if state.closed || state.clients.len() >= MAX_CLIENTS {
+                return None;
+            }
+            state.clients.push(sender);
         }
+        // Outside the hub's lock, so that `current` may take other locks, or even publish.
+        let (build, stale) = current();
+        let mut opening = String::from("retry: 1000\n\n");
         let hello = serde_json::json!({ "server": &*self.server, "build": build });
         opening.push_str(&frame("hello", &hello.to_string()));
-        if let Some(error) = &state.error {
+        if let Some(error) = &self.state().error {
             opening.push_str(&frame("build-error", error));
         } else if stale {
             opening.push_str(&Message::Reload { build, paths: None }.frame());
         }
-        state.clients.push(sender);
         Some(Subscription { receiver, opening })
     }
 
@@ -290,7 +300,9 @@ mod tests {
     }
 
     fn attach(hub: &Hub, build: u64, stale: bool) -> Shared {
-        let subscription = hub.subscribe(build, stale).expect("room for a browser");
+        let subscription = hub
+            .subscribe(|| (build, stale))
+            .expect("room for a browser");
         let writer = Shared::default();
         let mut target = writer.clone();
         std::thread::spawn(move || subscription.stream(&mut target));
@@ -332,9 +344,28 @@ mod tests {
         hub.close();
         assert_eq!(hub.clients(), 0);
         assert!(
-            hub.subscribe(3, false).is_none(),
+            hub.subscribe(|| (3, false)).is_none(),
             "a closed hub takes no one"
         );
+    }
+
+    #[test]
+    fn a_rebuild_published_while_a_browser_connects_is_not_missed() {
+        let hub = Hub::new("srv".into());
+        // The rebuild lands just as the connecting browser reads the build now served.
+        let subscription = hub
+            .subscribe(|| {
+                hub.publish(&Message::Reload {
+                    build: 2,
+                    paths: Some(vec!["/a/".into()]),
+                });
+                (1, false)
+            })
+            .expect("room for a browser");
+        let writer = Shared::default();
+        let mut target = writer.clone();
+        std::thread::spawn(move || subscription.stream(&mut target));
+        writer.wait_for("event: reload\ndata: {\"build\":2,\"paths\":[\"/a/\"]}");
     }
 
     #[test]
