@@ -7,6 +7,7 @@ use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
 
 use gongkai::content::LoadOptions;
+use gongkai::diagnostics::printable;
 use gongkai::serve::rebuild::Kind;
 use gongkai::serve::{self, Event, ServeOptions};
 
@@ -119,8 +120,12 @@ fn print_event(event: Event<'_>) {
             let clock = jiff::ZonedDateTime::now().strftime("%H:%M:%S").to_string();
             let what = match cause {
                 [] => String::new(),
-                [one] => format!("{}: ", one.display()),
-                [first, rest @ ..] => format!("{} and {} more: ", first.display(), rest.len()),
+                [one] => format!("{}: ", printable(&one.to_string_lossy())),
+                [first, rest @ ..] => format!(
+                    "{} and {} more: ",
+                    printable(&first.to_string_lossy()),
+                    rest.len()
+                ),
             };
             let rendered = match report.kind {
                 Kind::Files if report.css_only => "stylesheets swapped in place".to_string(),

@@ -29,9 +29,8 @@ use std::time::{Duration, Instant};
 use notify::event::{AccessKind, AccessMode, ModifyKind, RenameMode};
 use notify::{Event, EventKind, RecursiveMode};
 
-use walkdir::WalkDir;
-
 use crate::content::load::is_ignored;
+use crate::walk::SiteRoot;
 
 /// The folders of a site root that are watched, recursively.
 pub const WATCHED_DIRS: [&str; 4] = ["content", "templates", "static", "themes"];
@@ -244,13 +243,16 @@ impl Fingerprint {
         if !root.is_dir() {
             return None;
         }
+        let site = SiteRoot::new(root);
         let mut files = HashMap::new();
         let roots = WATCHED_DIRS
             .iter()
             .chain([&CONFIG_FILE])
             .map(|name| root.join(name));
         for top in roots {
-            for entry in WalkDir::new(&top).follow_links(true).into_iter().flatten() {
+            // Links out of the site are not followed: `ln -s / content/all` must not make every
+            // poll walk the whole disk (the build reports such links).
+            for entry in site.walk(&top, |_| false).entries {
                 if !entry.file_type().is_file() {
                     continue;
                 }
