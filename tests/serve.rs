@@ -665,6 +665,41 @@ fn paths_that_try_to_leave_the_site_are_refused() {
 }
 
 #[test]
+fn links_out_of_the_site_are_never_served() {
+    let site = Site::new();
+    std::os::unix::fs::symlink(&site.secret, site.path("static/env.txt")).unwrap();
+    let server = Server::start(&site);
+    for address in [server.v4(), server.v6()] {
+        let response = request(&address, "GET", "/env.txt", &[]);
+        assert_ne!(response.status, 200, "the link was served");
+        assert!(!response.text().contains(SECRET), "the secret leaked");
+    }
+    // The error page names the link; removing it lets the site build.
+    let page = server.get("/");
+    assert!(page.text().contains("static/env.txt"), "{}", page.text());
+    assert!(!page.text().contains(SECRET));
+    assert!(!server.log().contains(SECRET));
+    let mut events = server.events(&server.v4());
+    fs::remove_file(site.path("static/env.txt")).unwrap();
+    events.expect("reload");
+    assert_eq!(server.get("/").status, 200);
+    // A link that appears while the preview runs is refused too, in content/ as in static/.
+    std::os::unix::fs::symlink(&site.secret, site.path("content/notices/leak.md")).unwrap();
+    std::os::unix::fs::symlink(&site.secret, site.path("static/later.txt")).unwrap();
+    let data = events.expect("build-error");
+    assert!(data.contains("points outside the site"), "{data}");
+    assert!(!data.contains(SECRET), "{data}");
+    for path in ["/later.txt", "/notices/leak/", "/"] {
+        let response = server.get(path);
+        assert!(
+            !response.text().contains(SECRET),
+            "{path} leaked the secret"
+        );
+    }
+    assert_ne!(server.get("/later.txt").status, 200);
+}
+
+#[test]
 fn a_content_edit_reloads_browsers_after_the_new_page_is_served() {
     let site = Site::new();
     let server = Server::start(&site);
