@@ -101,8 +101,9 @@ pub enum Problem {
     TooLarge { bytes: u64, limit: u64 },
     /// A symbolic link loops back on itself.
     SymlinkLoop,
-    /// A symbolic link points outside the site root; it is not followed, so nothing from
-    /// outside the site (`/etc/passwd`, a CI's secrets) is ever read or published.
+    /// A symbolic link points outside the site root, into a hidden folder (`.git`, `.env`) or
+    /// into a build output; it is not followed, so nothing of that (`/etc/passwd`, a CI's
+    /// token) is ever read or published.
     SymlinkOutsideSite { target: PathBuf },
     /// The output folder given cannot be replaced safely.
     OutputRefused { refusal: crate::output::Refusal },
@@ -112,7 +113,10 @@ pub enum Problem {
         file: String,
         detail: String,
         others: usize,
+        cause: WriteCause,
     },
+    /// A Markdown file inside a page bundle, which is neither a page nor published.
+    MarkdownInBundle { bundle: String },
     /// Something gongkai made beside the output could not be deleted.
     LeftoverNotRemoved { what: &'static str, detail: String },
     /// One output file would have to be a folder for another (`404.html` and
@@ -204,7 +208,7 @@ impl Problem {
             ),
             Problem::SymlinkLoop => "this symbolic link loops back on itself".to_string(),
             Problem::SymlinkOutsideSite { target } => format!(
-                "this symbolic link points outside the site ({}), so it is not followed",
+                "this symbolic link points outside the site's sources ({}: outside the site root, into a hidden folder such as .git, or into a build output), so it is not followed",
                 target.display()
             ),
             Problem::OutputRefused { refusal } => match refusal {
@@ -226,13 +230,18 @@ impl Problem {
                 file,
                 detail,
                 others: 0,
+                ..
             } => format!("could not write {file} in the output: {detail}"),
             Problem::WriteOutput {
                 file,
                 detail,
                 others,
+                ..
             } => format!(
                 "could not write {file} in the output: {detail} ({others} more files failed too)"
+            ),
+            Problem::MarkdownInBundle { bundle } => format!(
+                "this Markdown file is inside the page bundle {bundle}, so it is neither a page nor published"
             ),
             Problem::LeftoverNotRemoved { what, detail } => {
                 format!("{what} is left here and could not be removed: {detail}")
@@ -305,9 +314,10 @@ impl Problem {
             Problem::TooLarge { .. } => Some(
                 "split the text into several pages, or attach it as a file in a page bundle".into(),
             ),
-            Problem::EmptyFile | Problem::MissingFrontMatter => {
-                Some("start the file with front matter:\n  +++\n  title = \"…\"\n  +++".into())
-            }
+            Problem::EmptyFile | Problem::MissingFrontMatter => Some(
+                "start the file with front matter: a line `+++`, then `title = \"…\"`, then `+++`"
+                    .into(),
+            ),
             Problem::UnclosedFrontMatter { delimiter } => Some(format!(
                 "add a line holding only `{delimiter}` after the last front-matter field"
             )),
@@ -343,8 +353,14 @@ impl Problem {
             Problem::OutputRefused { .. } => {
                 Some("choose a folder outside the site's sources, such as public/".into())
             }
-            Problem::WriteOutput { .. } => Some(
-                "free some disk space or fix the folder's permissions, then build again; the last good output is unchanged".into(),
+            Problem::WriteOutput { cause, .. } => Some(match cause {
+                WriteCause::Space => "free some disk space, then build again; the last good output is unchanged",
+                WriteCause::Permission => "let the user running gongkai write the output's folder, then build again",
+                WriteCause::Name => "shorten or rename the page's `slug`, `path` or file name",
+                WriteCause::Other => "fix the cause above, then build again; the last good output is unchanged",
+            }.into()),
+            Problem::MarkdownInBundle { .. } => Some(
+                "move it out of the bundle folder, or turn the folder into a section by renaming index.md to _index.md".into(),
             ),
             Problem::LeftoverNotRemoved { .. } => Some(
                 "remove it by hand (it may hold a read-only or immutable file: see lsattr and chattr -i)".into(),
@@ -384,6 +400,32 @@ impl Problem {
                 Some("add a WebVTT file beside the video and name it in `[video] captions`".into())
             }
             _ => None,
+        }
+    }
+}
+
+/// Why output files could not be written, for the hint.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WriteCause {
+    /// The disk or the quota is full.
+    Space,
+    /// Permissions, or a read-only file system.
+    Permission,
+    /// A name the file system does not take (too long, invalid).
+    Name,
+    /// Anything else.
+    Other,
+}
+
+impl WriteCause {
+    /// The cause behind an I/O error.
+    pub fn of(kind: std::io::ErrorKind) -> WriteCause {
+        use std::io::ErrorKind as K;
+        match kind {
+            K::StorageFull | K::QuotaExceeded | K::FileTooLarge => WriteCause::Space,
+            K::PermissionDenied | K::ReadOnlyFilesystem => WriteCause::Permission,
+            K::InvalidFilename | K::InvalidInput => WriteCause::Name,
+            _ => WriteCause::Other,
         }
     }
 }
@@ -457,16 +499,16 @@ impl fmt::Display for Diagnostic {
     }
 }
 
-/// `text` with every control character but the line break escaped (`\u{1b}`), for a terminal.
+/// `text` with every character escaped (`\u{1b}`) that could make a terminal or a log show
+/// something else than the text: control characters (line breaks included, so a file name
+/// cannot fake a line of its own), and the invisible formatting characters that reorder or hide
+/// text (bidirectional overrides, zero-width characters, line and paragraph separators).
 pub fn printable(text: &str) -> std::borrow::Cow<'_, str> {
-    if text.chars().any(|c| c.is_control() && c != '\n') {
+    if text.chars().any(is_deceptive) {
         text.chars()
-            .map(|c| {
-                if c.is_control() && c != '\n' {
-                    c.escape_unicode().to_string()
-                } else {
-                    c.to_string()
-                }
+            .map(|c| match is_deceptive(c) {
+                true => c.escape_unicode().to_string(),
+                false => c.to_string(),
             })
             .collect::<String>()
             .into()
@@ -475,12 +517,20 @@ pub fn printable(text: &str) -> std::borrow::Cow<'_, str> {
     }
 }
 
+/// Control characters and the invisible format characters a terminal would act on.
+pub fn is_deceptive(c: char) -> bool {
+    c.is_control()
+        || matches!(c,
+            '\u{00AD}' | '\u{061C}' | '\u{180E}' | '\u{200B}'..='\u{200F}' | '\u{2028}'..='\u{202E}'
+            | '\u{2060}'..='\u{2069}' | '\u{FEFF}' | '\u{FFF9}'..='\u{FFFB}')
+}
+
 /// A source line for the snippet: like [`printable`], but tabs are kept.
 fn printable_line(line: &str) -> String {
     line.chars()
         .map(|c| match c {
             '\t' => "\t".to_string(),
-            c if c.is_control() => c.escape_unicode().to_string(),
+            c if is_deceptive(c) => c.escape_unicode().to_string(),
             c => c.to_string(),
         })
         .collect()
@@ -495,7 +545,7 @@ fn display_width(c: char) -> usize {
         | 0xFFE0..=0xFFE6 | 0x20000..=0x3FFFD);
     if c == '\t' {
         4
-    } else if c.is_control() {
+    } else if is_deceptive(c) {
         c.escape_unicode().count()
     } else if wide {
         2

@@ -346,7 +346,9 @@ fn old_path(output: &Path) -> PathBuf {
 fn recover(parent: &Path, name: &str, output: &Path) -> io::Result<Vec<Leftover>> {
     let mut leftovers = Vec::new();
     let old = old_path(output);
-    if old.is_dir() {
+    // Only a folder that a build marked is restored: one committed to the repository under
+    // this name must not become the site.
+    if old.join(OUTPUT_MARKER).is_file() {
         if output.exists() {
             if let Err(error) = fs::remove_dir_all(&old) {
                 leftovers.push(Leftover {
@@ -433,12 +435,26 @@ mod tests {
         fs::create_dir(root.path().join(".public.gongkai-tmp-999999999-1")).unwrap();
         fs::create_dir(root.path().join(".public.gongkai-old")).unwrap();
         fs::write(root.path().join(".public.gongkai-old/index.html"), "good").unwrap();
+        fs::write(
+            root.path().join(".public.gongkai-old").join(OUTPUT_MARKER),
+            "",
+        )
+        .unwrap();
         let (staging, _) = Staging::create(&output).unwrap();
         assert_eq!(
             fs::read_to_string(output.join("index.html")).unwrap(),
             "good"
         );
         assert!(!root.path().join(".public.gongkai-tmp-999999999-1").exists());
+        drop(staging);
+
+        // A folder of that name that no build marked (committed to the repository, say) is not
+        // made the site.
+        let output = root.path().join("other");
+        fs::create_dir(root.path().join(".other.gongkai-old")).unwrap();
+        fs::write(root.path().join(".other.gongkai-old/index.html"), "DEFACED").unwrap();
+        let (staging, _) = Staging::create(&output).unwrap();
+        assert!(!output.exists());
         drop(staging);
     }
 }

@@ -15,13 +15,13 @@ use rayon::prelude::*;
 use crate::config::{Config, io_detail};
 use crate::content::load::{is_ignored, shown, skipped_diagnostic};
 use crate::content::{self, Library, LoadOptions};
-use crate::diagnostics::{Diagnostic, Diagnostics, Location, Problem};
+use crate::diagnostics::{Diagnostic, Diagnostics, Location, Problem, WriteCause};
 use crate::output::{self, Folders, Guard, Leftover, Staging, WriteError};
 use crate::render::{self, Job};
 use crate::templates::Templates;
 use crate::templates::views::SiteData;
 use crate::urlpath::{Claims, output_file, url_of};
-use crate::walk::SiteRoot;
+use crate::walk::{SiteRoot, WELL_KNOWN};
 
 /// What a build is asked to do.
 #[derive(Debug, Clone)]
@@ -52,9 +52,10 @@ impl BuildOptions {
 
     /// The output folder.
     pub fn output_dir(&self) -> PathBuf {
-        self.output
-            .clone()
-            .unwrap_or_else(|| self.root.join("public"))
+        let output = (self.output.clone()).unwrap_or_else(|| self.root.join("public"));
+        // `public/.` and `public/` name `public`; a path that ends in `..` stays as it is and
+        // is refused (it names a parent of something).
+        output.components().collect()
     }
 
     /// What the output folder may not be, for this site.
@@ -121,7 +122,6 @@ impl Site {
         }
         let config = Arc::new(config);
         let (mut library, mut diagnostics) = content::load(&config, &options.load);
-        diagnostics.extend(static_files(&config).1);
         crate::resolve::resolve(&config, &mut library, &mut diagnostics);
         let library = Arc::new(library);
         let data = Arc::new(SiteData::new(config.clone(), library.clone()));
@@ -132,17 +132,24 @@ impl Site {
                 None
             }
         };
-        match templates {
-            Some(templates) if !diagnostics.has_errors() => Ok((
-                Site {
-                    config,
-                    library,
-                    templates,
-                    data,
-                },
-                diagnostics,
-            )),
-            _ => Err(diagnostics.sorted()),
+        let Some(templates) = templates else {
+            diagnostics.extend(static_files(&config).1);
+            return Err(diagnostics.sorted());
+        };
+        let site = Site {
+            config,
+            library,
+            templates,
+            data,
+        };
+        // With URL clashes already reported by `resolve`, comparing every output again would
+        // only say the same twice.
+        let compare_jobs = !diagnostics.has_errors();
+        diagnostics.extend(site.output_problems(compare_jobs));
+        if diagnostics.has_errors() {
+            Err(diagnostics.sorted())
+        } else {
+            Ok((site, diagnostics))
         }
     }
 
@@ -155,17 +162,6 @@ impl Site {
     pub fn write(&self, out_dir: &Path) -> Result<(usize, usize), Vec<Diagnostic>> {
         let copies = self.files_to_copy();
         let jobs = self.jobs();
-        let files: Vec<String> = jobs
-            .iter()
-            .map(|job| {
-                let path = render::output_path(&self.config, &self.library, job);
-                output_file(&self.config.base_path, &path)
-            })
-            .collect();
-        let clashes = self.check_outputs(&jobs, &files, &copies);
-        if !clashes.is_empty() {
-            return Err(clashes);
-        }
         let folders = Folders::default();
         let mut failed: Vec<WriteError> = copies
             .par_iter()
@@ -187,12 +183,21 @@ impl Site {
     /// Every pair of outputs that cannot both be written: one file from two sources (an alias
     /// `/index.html` and the home page), or a file where another needs a folder (`path =
     /// "404.html"` and the 404 page). Compared as files, after every URL is mapped to one.
-    fn check_outputs(
-        &self,
-        jobs: &[Job],
-        files: &[String],
-        copies: &BTreeMap<String, PathBuf>,
-    ) -> Vec<Diagnostic> {
+    /// Also reports what the static folders' walk left out, and files copied onto each other.
+    /// Run by [`Site::load`], so the preview server hears of every clash the build would.
+    fn output_problems(&self, compare_jobs: bool) -> Vec<Diagnostic> {
+        let (copies, mut problems) = self.collect_copies();
+        if !compare_jobs {
+            return problems;
+        }
+        let jobs = self.jobs();
+        let files: Vec<String> = jobs
+            .iter()
+            .map(|job| {
+                let path = render::output_path(&self.config, &self.library, job);
+                output_file(&self.config.base_path, &path)
+            })
+            .collect();
         // A redirect is owned by the file that asked for it: the page with the alias.
         let source_of: HashMap<&str, &Path> = (self.library.pages.iter())
             .map(|page| (page.path.as_str(), page.file.as_path()))
@@ -209,13 +214,12 @@ impl Site {
                 }
                 _ => PathBuf::from(render::job_owner(&self.library, job)),
             };
-            claims.claim(file.clone(), owner);
+            claims.claim(file, owner);
         }
         for (file, source) in copies {
-            claims.claim(file.clone(), shown(&self.config, source));
+            claims.claim(file, shown(&self.config, &source));
         }
-        let mut diagnostics = Diagnostics::new();
-        diagnostics.extend(claims.clashes().into_iter().map(|clash| {
+        problems.extend(claims.clashes().into_iter().map(|clash| {
             let problem = if clash.file == clash.other_file {
                 Problem::DuplicateUrl {
                     url: url_of(&self.config.base_path, &clash.file),
@@ -230,36 +234,62 @@ impl Site {
             };
             Diagnostic::error(Location::file(clash.owner), problem)
         }));
-        diagnostics.sorted()
+        problems
     }
 
-    /// Output path (relative, `/`-separated) → source, later sources winning: theme static,
-    /// site static, loose content files, then section and page assets. Links out of the site
-    /// are left out (and reported by [`Site::load`]).
+    /// Output path (relative, `/`-separated) → source of every file copied as it is: theme
+    /// static, site static (replacing the theme's by name), loose content files, then section and
+    /// page assets. Links out of the site are left out (and reported by [`Site::load`]).
     pub fn files_to_copy(&self) -> BTreeMap<String, PathBuf> {
-        let (mut files, _) = static_files(&self.config);
+        self.collect_copies().0
+    }
+
+    /// The problems of [`Site::files_to_copy`] alone, for the preview server when only static
+    /// files changed (a link out of the site added while it runs).
+    pub fn copy_problems(&self) -> Vec<Diagnostic> {
+        self.collect_copies().1
+    }
+
+    /// [`Site::files_to_copy`], and its problems: what the static walk left out, and two
+    /// sources for one file (only the site's static folder may replace the theme's).
+    fn collect_copies(&self) -> (BTreeMap<String, PathBuf>, Vec<Diagnostic>) {
+        let (mut files, mut problems) = static_files(&self.config);
         let base = self.config.base_path.as_str();
         let local = |path: &str| path.strip_prefix(base).unwrap_or(path).to_string();
-        for file in &self.library.static_files {
-            files.insert(file.output.clone(), file.source.clone());
-        }
-        for section in &self.library.sections {
-            for asset in &section.assets {
-                files.insert(
+        let loose = (self.library.static_files.iter()).map(|f| (f.output.clone(), &f.source));
+        let section_assets = self.library.sections.iter().flat_map(|section| {
+            (section.assets.iter()).map(|asset| {
+                (
                     format!("{}{}", local(&section.path), asset.name),
-                    asset.source.clone(),
-                );
-            }
-        }
-        for page in &self.library.pages {
-            for asset in &page.assets {
-                files.insert(
+                    &asset.source,
+                )
+            })
+        });
+        let page_assets = self.library.pages.iter().flat_map(|page| {
+            (page.assets.iter()).map(|asset| {
+                (
                     format!("{}{}", local(&page.path), asset.name),
-                    asset.source.clone(),
-                );
+                    &asset.source,
+                )
+            })
+        });
+        for (file, source) in loose.chain(section_assets).chain(page_assets) {
+            match files.get(&file) {
+                // A file beside a section's `_index.md` is a loose file and a section asset.
+                Some(other) if other == source => {}
+                Some(other) => problems.push(Diagnostic::error(
+                    Location::file(shown(&self.config, source)),
+                    Problem::DuplicateUrl {
+                        url: url_of(base, &file),
+                        other: shown(&self.config, other),
+                    },
+                )),
+                None => {
+                    files.insert(file, source.clone());
+                }
             }
         }
-        files
+        (files, problems)
     }
 }
 
@@ -272,7 +302,9 @@ fn static_files(config: &Config) -> (BTreeMap<String, PathBuf>, Vec<Diagnostic>)
         if !dir.exists() && fs::symlink_metadata(&dir).is_err() {
             continue;
         }
-        let walked = root.walk(&dir, |_| false);
+        // Hidden folders are never published (`static/vendor/.git/config`), but `.well-known`
+        // is meant to be (`security.txt`).
+        let walked = root.walk(&dir, |name| name.starts_with('.') && name != WELL_KNOWN);
         problems.extend(
             walked
                 .skipped
@@ -280,14 +312,25 @@ fn static_files(config: &Config) -> (BTreeMap<String, PathBuf>, Vec<Diagnostic>)
                 .map(|(path, why)| skipped_diagnostic(config, &path, why)),
         );
         for entry in walked.entries {
-            if entry.file_type().is_file()
-                && !is_ignored(&entry.file_name().to_string_lossy())
-                && let Ok(rel) = entry.path().strip_prefix(&dir)
-            {
-                files.insert(
-                    rel.to_string_lossy().replace('\\', "/"),
-                    entry.path().to_path_buf(),
-                );
+            if !entry.file_type().is_file() || is_ignored(&entry.file_name().to_string_lossy()) {
+                continue;
+            }
+            let Ok(rel) = entry.path().strip_prefix(&dir) else {
+                continue;
+            };
+            match rel.to_str() {
+                Some(rel) if !rel.contains('\\') => {
+                    files.insert(rel.to_string(), entry.path().to_path_buf());
+                }
+                _ => problems.push(Diagnostic::error(
+                    Location::file(shown(config, entry.path())),
+                    Problem::Io {
+                        action: "use this file name",
+                        detail:
+                            "a name that is not valid UTF-8 or holds a backslash cannot be a URL"
+                                .into(),
+                    },
+                )),
             }
         }
     }
@@ -342,18 +385,31 @@ fn leftover_warning(leftover: Leftover) -> Diagnostic {
     )
 }
 
-/// Files that could not be written, as one error: when the disk is full every file fails, and
-/// one message with the count says it better than thousands.
-fn write_failure(mut failed: Vec<WriteError>) -> Option<Diagnostic> {
+/// Files that could not be written, as one error per cause: when the disk is full every file
+/// fails, and one message with the count says it better than thousands, while a name too long
+/// for the disk is not hidden among them.
+fn write_failure(mut failed: Vec<WriteError>) -> Vec<Diagnostic> {
     failed.sort_by(|a, b| a.file.cmp(&b.file));
-    let others = failed.len().checked_sub(1)?;
-    let first = failed.swap_remove(0);
-    Some(Diagnostic::error(
-        Location::file(&first.file),
-        Problem::WriteOutput {
-            detail: first.error.to_string(),
-            file: first.file,
-            others,
-        },
-    ))
+    let mut by_cause: BTreeMap<String, (WriteError, usize)> = BTreeMap::new();
+    for failure in failed {
+        let cause = format!("{:?}", failure.error.kind());
+        by_cause
+            .entry(cause)
+            .and_modify(|(_, others)| *others += 1)
+            .or_insert((failure, 0));
+    }
+    by_cause
+        .into_values()
+        .map(|(first, others)| {
+            Diagnostic::error(
+                Location::file(&first.file),
+                Problem::WriteOutput {
+                    detail: first.error.to_string(),
+                    cause: WriteCause::of(first.error.kind()),
+                    file: first.file,
+                    others,
+                },
+            )
+        })
+        .collect()
 }

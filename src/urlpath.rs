@@ -35,11 +35,16 @@ pub fn url_of(base_path: &str, file: &str) -> String {
     }
 }
 
-/// Why a path written in front matter cannot be used, in words for the error message.
+/// Longest path segment: the file-name limit of ext4, NTFS and most others.
+pub const MAX_SEGMENT_BYTES: usize = 255;
+
+/// Why a path written in front matter cannot be used, in words for the error message. The
+/// rules keep a path inside the output and make it mean one thing to every browser, web server
+/// and file system the site may be copied to (Windows and macOS included).
 pub fn check_authored(value: &str) -> Result<(), String> {
-    if let Some(c) = value.chars().find(|c| c.is_control()) {
+    if let Some(c) = value.chars().find(|&c| crate::diagnostics::is_deceptive(c)) {
         return Err(format!(
-            "it contains the control character U+{:04X}",
+            "it contains the invisible or control character U+{:04X}",
             u32::from(c)
         ));
     }
@@ -54,15 +59,23 @@ pub fn check_authored(value: &str) -> Result<(), String> {
             "it contains `{c}`, which ends the path part of a URL"
         ));
     }
-    if has_percent_escape(value) {
-        return Err("it contains a %-escape; write the characters themselves".into());
+    if value.contains('%') {
+        return Err("it contains `%`; write the characters themselves, not %-escapes".into());
+    }
+    if let Some(c) = value
+        .chars()
+        .find(|c| matches!(c, ':' | '<' | '>' | '"' | '|' | '*'))
+    {
+        return Err(format!(
+            "it contains `{c}`, which is not allowed in file names on Windows"
+        ));
     }
     let inner = value.strip_prefix('/').unwrap_or(value);
     let inner = inner.strip_suffix('/').unwrap_or(inner);
     if inner.is_empty() {
         return Ok(());
     }
-    for (i, segment) in inner.split('/').enumerate() {
+    for segment in inner.split('/') {
         match segment {
             "" => return Err("it has an empty segment (`//`)".into()),
             "." | ".." => return Err(format!("it has a `{segment}` segment")),
@@ -71,8 +84,21 @@ pub fn check_authored(value: &str) -> Result<(), String> {
                     "the segment `{segment}` starts with a dot (hidden files are not served)"
                 ));
             }
-            _ if i == 0 && is_drive(segment) => {
-                return Err(format!("`{segment}` is a drive letter, not a URL"));
+            _ if segment.ends_with(['.', ' ']) || segment.starts_with(' ') => {
+                return Err(format!(
+                    "the segment `{segment}` starts or ends with a space or ends with a dot, which Windows drops"
+                ));
+            }
+            _ if segment.len() > MAX_SEGMENT_BYTES => {
+                return Err(format!(
+                    "a segment is {} bytes long, over the {MAX_SEGMENT_BYTES}-byte limit of file names",
+                    segment.len()
+                ));
+            }
+            _ if is_device_name(segment) => {
+                return Err(format!(
+                    "`{segment}` is a device name on Windows (CON, NUL, COM1, …)"
+                ));
             }
             _ => {}
         }
@@ -80,16 +106,17 @@ pub fn check_authored(value: &str) -> Result<(), String> {
     Ok(())
 }
 
-fn has_percent_escape(value: &str) -> bool {
-    let bytes = value.as_bytes();
-    bytes
-        .windows(3)
-        .any(|w| w[0] == b'%' && w[1].is_ascii_hexdigit() && w[2].is_ascii_hexdigit())
-}
-
-fn is_drive(segment: &str) -> bool {
-    let bytes = segment.as_bytes();
-    bytes.len() == 2 && bytes[0].is_ascii_alphabetic() && bytes[1] == b':'
+/// Windows' reserved names, with or without an extension (`nul.txt` too).
+fn is_device_name(segment: &str) -> bool {
+    let stem = segment
+        .split('.')
+        .next()
+        .unwrap_or(segment)
+        .to_ascii_uppercase();
+    matches!(stem.as_str(), "CON" | "PRN" | "AUX" | "NUL")
+        || ((stem.starts_with("COM") || stem.starts_with("LPT"))
+            && stem.len() == 4
+            && stem.as_bytes()[3].is_ascii_digit())
 }
 
 /// `out_dir/file`, refused unless `file` is a plain relative path (no `..`, no root, no drive),
@@ -127,10 +154,13 @@ pub struct Clash<O> {
     pub other: O,
 }
 
-/// Output files and who writes each, to find every pair that collides.
+/// Output files and who writes each, to find every pair that collides. Names are compared
+/// without regard to case: on the Windows and macOS disks a site may be copied to,
+/// `Reports/a.html` and `reports/a.html` are one file.
 #[derive(Debug)]
 pub struct Claims<O> {
-    files: HashMap<String, O>,
+    /// Lower-cased file → (file as written, owner).
+    files: HashMap<String, (String, O)>,
     clashes: Vec<Clash<O>>,
 }
 
@@ -147,16 +177,16 @@ impl<O: Clone + PartialEq> Claims<O> {
     /// Records that `owner` writes `file`; a second owner of the same file is a clash (the
     /// same owner twice is not: a pager and its section come from one file).
     pub fn claim(&mut self, file: String, owner: O) {
-        match self.files.get(&file) {
-            Some(other) if *other != owner => self.clashes.push(Clash {
-                other_file: file.clone(),
+        match self.files.get(&file.to_lowercase()) {
+            Some((other_file, other)) if *other != owner => self.clashes.push(Clash {
+                other_file: other_file.clone(),
                 file,
                 owner,
                 other: other.clone(),
             }),
             Some(_) => {}
             None => {
-                self.files.insert(file, owner);
+                self.files.insert(file.to_lowercase(), (file, owner));
             }
         }
     }
@@ -165,11 +195,11 @@ impl<O: Clone + PartialEq> Claims<O> {
     /// (`404.html` beside `404.html/index.html`), which would fail half-way through writing.
     pub fn clashes(mut self) -> Vec<Clash<O>> {
         let mut folders = Vec::new();
-        for (file, owner) in &self.files {
-            for (end, _) in file.match_indices('/') {
-                if let Some(other) = self.files.get(&file[..end]) {
+        for (key, (file, owner)) in &self.files {
+            for (end, _) in key.match_indices('/') {
+                if let Some((folder_file, other)) = self.files.get(&key[..end]) {
                     folders.push(Clash {
-                        file: file[..end].to_string(),
+                        file: folder_file.clone(),
                         owner: other.clone(),
                         other_file: file.clone(),
                         other: owner.clone(),
@@ -194,6 +224,7 @@ mod tests {
             "/old/art_1105.html",
             "/信息公开/年报/",
             "a-b_c.d/e",
+            "/news/2024 年/",
         ] {
             assert_eq!(check_authored(good), Ok(()), "{good}");
         }
@@ -207,6 +238,16 @@ mod tests {
             "//evil.example/x",
             "C:/Windows/x",
             "a\u{1b}[2Jb",
+            "a\u{202e}lmth.exe",
+            "a\u{200b}b",
+            "a\nb",
+            "100%/a",
+            "CON/x",
+            "a/nul.txt",
+            "a./b",
+            "a /b",
+            "C:x",
+            "a:b",
             "a\0b",
             "a\rb",
             "/.git/config",
@@ -239,12 +280,15 @@ mod tests {
         claims.claim("404.html/index.html".to_string(), "page");
         claims.claim("a/index.html".to_string(), "a");
         claims.claim("a/index.html".to_string(), "a");
+        claims.claim("Reports/x.html".to_string(), "upper");
+        claims.claim("reports/x.html".to_string(), "lower");
         let mut clashes = claims.clashes();
         clashes.sort_by(|x, y| x.file.cmp(&y.file));
-        assert_eq!(clashes.len(), 2, "{clashes:?}");
+        assert_eq!(clashes.len(), 3, "{clashes:?}");
         assert_eq!(clashes[0].file, "404.html");
         assert_eq!(clashes[0].other_file, "404.html/index.html");
         assert_eq!((clashes[1].owner, clashes[1].other), ("alias", "home"));
+        assert_eq!((clashes[2].owner, clashes[2].other), ("lower", "upper"));
     }
 
     #[test]

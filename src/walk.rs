@@ -37,6 +37,13 @@ pub struct SiteRoot {
     real: PathBuf,
 }
 
+/// A hidden folder that sites publish on purpose (`security.txt`, ACME challenges).
+pub const WELL_KNOWN: &str = ".well-known";
+
+/// The file that marks a build output (see `output::OUTPUT_MARKER`; kept here too so that this
+/// low-level module does not depend on the writer).
+const OUTPUT_MARKER: &str = ".gongkai-output";
+
 impl SiteRoot {
     /// The root at `root` (resolved once; a root that cannot be resolved contains nothing).
     pub fn new(root: &Path) -> SiteRoot {
@@ -45,15 +52,42 @@ impl SiteRoot {
         }
     }
 
-    /// Where `path` really is, if that is inside the site; `Err` with the real target if not.
+    /// Where `path` really is, if the site may read it; `Err` with the real target if not.
     pub fn locate(&self, path: &Path) -> Result<PathBuf, PathBuf> {
         match std::fs::canonicalize(path) {
-            Ok(real) if !self.real.as_os_str().is_empty() && real.starts_with(&self.real) => {
-                Ok(real)
-            }
+            Ok(real) if self.allows_real(&real) => Ok(real),
             Ok(real) => Err(real),
             // A dangling link or a vanished file: nothing outside can be read through it.
             Err(_) => Ok(path.to_path_buf()),
+        }
+    }
+
+    /// Whether the site may read `real`, a path with every link already resolved: it must lie
+    /// inside the root, not in a hidden folder there (`.git/config` holds a CI's token, `.env`
+    /// its secrets; `.well-known` excepted), and not in a build output (a link to `public/`
+    /// would republish the last build into the next, growing each time).
+    pub fn allows_real(&self, real: &Path) -> bool {
+        if self.real.as_os_str().is_empty() {
+            return false;
+        }
+        let Ok(below) = real.strip_prefix(&self.real) else {
+            return false;
+        };
+        let hidden = below.components().any(|part| {
+            let name = part.as_os_str().to_string_lossy();
+            name.starts_with('.') && name != WELL_KNOWN
+        });
+        if hidden {
+            return false;
+        }
+        let mut folder = real.to_path_buf();
+        loop {
+            if folder.join(OUTPUT_MARKER).is_file() {
+                return false;
+            }
+            if folder == self.real || !folder.pop() {
+                return true;
+            }
         }
     }
 
@@ -63,10 +97,33 @@ impl SiteRoot {
         self.locate(path).is_ok()
     }
 
+    /// Whether an open file may be served: judged by where the open file really is (Linux:
+    /// `/proc/self/fd`), so a link swapped after the site was loaded cannot leak its target.
+    pub fn allows_open(&self, file: &std::fs::File, path: &Path) -> bool {
+        #[cfg(target_os = "linux")]
+        {
+            use std::os::fd::AsRawFd;
+            let fd = std::path::PathBuf::from(format!("/proc/self/fd/{}", file.as_raw_fd()));
+            if let Ok(real) = std::fs::read_link(fd) {
+                return self.allows_real(&real);
+            }
+        }
+        let _ = file;
+        std::fs::canonicalize(path).is_ok_and(|real| self.allows_real(&real))
+    }
+
     /// Walks `dir`, following links only into the site, leaving out entries whose name
     /// `ignore` matches (and everything below an ignored folder).
     pub fn walk(&self, dir: &Path, ignore: impl Fn(&str) -> bool) -> Walked {
         let mut walked = Walked::default();
+        // The folder itself may lie behind a link further up (`themes/t -> /elsewhere`, then
+        // `themes/t/static` is walked): walkdir checks only links below its start.
+        if let Err(target) = self.locate(dir) {
+            walked
+                .skipped
+                .push((dir.to_path_buf(), Skipped::Outside { target }));
+            return walked;
+        }
         let mut entries = WalkDir::new(dir)
             .follow_links(true)
             .sort_by_file_name()

@@ -1788,6 +1788,10 @@ fn front_matter_paths_and_aliases_cannot_leave_the_output() {
         "aliases = [\"ok/\", \"/../../../../../secret.txt.html\"]",
         "aliases = [\"\\\\\\\\server\\\\share\\\\x.html\"]",
         "aliases = [\"a/./b\"]",
+        "path = \"100%/a\"",
+        "path = \"CON/x\"",
+        "path = \"a\\u202Elmth.exe\"",
+        "path = \"a:b\"",
     ];
     for line in hostile {
         let sandbox = Sandbox::new();
@@ -1999,6 +2003,163 @@ fn an_alias_or_path_onto_another_output_file_is_an_error_naming_both() {
     }
 }
 
+#[test]
+fn links_into_hidden_folders_or_the_output_are_not_followed() {
+    use std::os::unix::fs::symlink;
+    let cases: [(&str, &str); 5] = [
+        ("static/cfg.txt", "../.git/config"),
+        ("content/g", "../.git"),
+        ("static/env.txt", "../.env"),
+        ("static/old", "../public"),
+        ("content/reports/prev.html", "../../public/index.html"),
+    ];
+    for (link, target) in cases {
+        let site = good_site();
+        site.write(
+            ".git/config",
+            "[http] extraheader = AUTHORIZATION: SECRET-TOKEN-4711",
+        );
+        site.write(".env", "TOKEN=SECRET-TOKEN-4711");
+        site.build_ok(&[]);
+        site.write("public/index.html", "SECRET-TOKEN-4711");
+        let before = snapshot(&site.public());
+        symlink(target, site.root().join(link)).unwrap();
+        let run = site.build(&[]);
+        assert_eq!(run.code(), Some(1), "{link}: {}", run.stderr);
+        assert_contains(&run.stderr, &format!("--> {link}"));
+        assert_contains(&run.stderr, "points outside the site's sources");
+        assert_lacks(&run.stderr, "SECRET-TOKEN-4711");
+        assert!(
+            snapshot(&site.public()) == before,
+            "{link}: public/ changed"
+        );
+    }
+}
+
+#[test]
+fn hidden_folders_in_static_are_not_published_but_well_known_is() {
+    let site = good_site();
+    site.write("static/vendor/.git/config", "url=https://u:SECRET@h");
+    site.write(
+        "static/.well-known/security.txt",
+        "Contact: mailto:web@example.gov.cn",
+    );
+    site.build_ok(&[]);
+    assert!(!site.public().join("vendor/.git").exists());
+    assert!(site.public().join(".well-known/security.txt").is_file());
+}
+
+#[test]
+fn a_theme_folder_linked_from_outside_the_site_is_refused() {
+    use std::os::unix::fs::symlink;
+    let sandbox = Sandbox::new();
+    let root = sandbox.site(&[]);
+    let outside = sandbox.path().join("home/.cache/t");
+    fs::create_dir_all(outside.join("static")).unwrap();
+    fs::create_dir_all(outside.join("templates")).unwrap();
+    fs::write(outside.join("static/creds.txt"), "SECRET-TOKEN-4711").unwrap();
+    fs::create_dir(root.join("themes")).unwrap();
+    symlink(&outside, root.join("themes/t")).unwrap();
+    let toml = fs::read_to_string(root.join("site.toml")).unwrap();
+    fs::write(root.join("site.toml"), format!("theme = \"t\"\n{toml}")).unwrap();
+    let run = build_in(&root, &[]);
+    assert_eq!(run.code(), Some(1), "{}", run.stderr);
+    assert_contains(&run.stderr, "--> themes/t/static");
+    assert_contains(&run.stderr, "--> themes/t/templates");
+    assert_lacks(&run.stderr, "SECRET-TOKEN-4711");
+    assert!(!root.join("public").exists());
+}
+
+#[test]
+fn copied_files_onto_each_other_are_an_error_naming_both() {
+    type Files = &'static [(&'static str, &'static str)];
+    let cases: [(Files, &str, &str); 4] = [
+        (
+            &[("static/robots.txt", "S"), ("content/robots.txt", "C")],
+            "content/robots.txt",
+            "static/robots.txt",
+        ),
+        (
+            &[("content/A/x.png", "U"), ("content/a/x.png", "L")],
+            "content/a/x.png",
+            "content/A/x.png",
+        ),
+        (
+            &[
+                ("content/reports/r/index.md", "+++\ntitle = \"附件\"\n+++\n"),
+                ("content/reports/r/report.pdf", "bundle"),
+                ("static/reports/r/report.pdf", "static"),
+            ],
+            "content/reports/r/report.pdf",
+            "static/reports/r/report.pdf",
+        ),
+        (
+            &[("static/d/b.txt", "real"), ("static/d\\b.txt", "backslash")],
+            "static/d\\b.txt",
+            "holds a backslash",
+        ),
+    ];
+    for (files, first, second) in cases {
+        let site = good_site();
+        for (path, text) in files {
+            site.write(path, text);
+        }
+        let run = site.build(&[]);
+        assert_eq!(run.code(), Some(1), "{files:?}: {}", run.stderr);
+        assert_contains(&run.stderr, first);
+        assert_contains(&run.stderr, second);
+    }
+}
+
+#[test]
+fn an_overlong_path_segment_is_an_error_at_its_line() {
+    let site = good_site();
+    site.write(
+        "content/reports/long.md",
+        format!("+++\ntitle = \"长\"\npath = \"{}\"\n+++\n", "a".repeat(300)),
+    );
+    let run = site.build(&[]);
+    assert_eq!(run.code(), Some(1), "{}", run.stderr);
+    assert_contains(&run.stderr, "--> content/reports/long.md:3:");
+    assert_contains(&run.stderr, "255-byte limit");
+}
+
+#[test]
+fn a_markdown_file_inside_a_page_bundle_is_a_warning_not_lost_silently() {
+    let site = good_site();
+    site.write(
+        "content/reports/r/index.md",
+        "+++\ntitle = \"附件\"\n+++\n正文。\n",
+    );
+    site.write(
+        "content/reports/r/other.md",
+        "+++\ntitle = \"另一篇\"\n+++\n",
+    );
+    let run = site.build_ok(&[]);
+    assert_contains(
+        &run.stderr,
+        "warning: this Markdown file is inside the page bundle",
+    );
+    assert_contains(&run.stderr, "--> content/reports/r/other.md");
+}
+
+#[test]
+fn a_committed_folder_named_like_a_previous_build_is_not_published() {
+    let site = good_site();
+    site.write(".public.gongkai-old/index.html", "<h1>DEFACED</h1>");
+    site.write(
+        "content/reports/bad.md",
+        "+++\ntitle = \"x\"\npath = \"../x\"\n+++\n",
+    );
+    let run = site.build(&[]);
+    assert_eq!(run.code(), Some(1), "{}", run.stderr);
+    assert_contains(&run.stderr, "nothing was written to");
+    assert!(!site.public().exists());
+    site.remove("content/reports/bad.md");
+    site.build_ok(&[]);
+    assert_lacks(&site.html(""), "DEFACED");
+}
+
 /// Runs `chattr` on `path`; false where the file system does not support it.
 fn chattr(flag: &str, path: &Path) -> bool {
     Command::new("chattr")
@@ -2125,6 +2286,10 @@ fn control_characters_from_the_site_are_escaped_in_messages() {
         "content/reports/\u{1b}[2Jclear.md",
         "+++\ntitle = \"x\"\ndate = \"\u{1b}[32mOK\u{1b}[0m\"\n+++\n",
     );
+    site.write(
+        "content/reports/x\nBuilt 5 pages → public\nok\u{202e}dm.md",
+        "+++\ntitel = \"x\"\n+++\n",
+    );
     let run = site.build(&[]);
     assert_eq!(run.code(), Some(1), "{}", run.stderr);
     assert!(
@@ -2132,7 +2297,18 @@ fn control_characters_from_the_site_are_escaped_in_messages() {
         "raw ESC in:\n{}",
         run.stderr.escape_debug()
     );
+    assert!(
+        !run.stderr.contains('\u{202e}'),
+        "raw RTL override in:\n{}",
+        run.stderr
+    );
+    assert!(
+        !run.stderr.lines().any(|line| line.starts_with("Built ")),
+        "a file name faked a line:\n{}",
+        run.stderr
+    );
     assert_contains(&run.stderr, "\\u{1b}[2Jclear.md");
+    assert_contains(&run.stderr, "x\\u{a}Built 5 pages");
 }
 
 // ---------------------------------------------------------------------------------------------

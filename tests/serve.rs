@@ -683,9 +683,14 @@ fn links_out_of_the_site_are_never_served() {
     fs::remove_file(site.path("static/env.txt")).unwrap();
     events.expect("reload");
     assert_eq!(server.get("/").status, 200);
-    // A link that appears while the preview runs is refused too, in content/ as in static/.
-    std::os::unix::fs::symlink(&site.secret, site.path("content/notices/leak.md")).unwrap();
+    // A link that appears while the preview runs is refused too, in static/ alone (where only
+    // the file map is refreshed) as in content/.
     std::os::unix::fs::symlink(&site.secret, site.path("static/later.txt")).unwrap();
+    let data = events.expect("build-error");
+    assert!(data.contains("static/later.txt"), "{data}");
+    assert!(!data.contains(SECRET), "{data}");
+    assert_ne!(server.get("/later.txt").status, 200);
+    std::os::unix::fs::symlink(&site.secret, site.path("content/notices/leak.md")).unwrap();
     let data = events.expect("build-error");
     assert!(data.contains("points outside the site"), "{data}");
     assert!(!data.contains(SECRET), "{data}");
@@ -697,6 +702,24 @@ fn links_out_of_the_site_are_never_served() {
         );
     }
     assert_ne!(server.get("/later.txt").status, 200);
+}
+
+#[test]
+fn a_link_pointed_elsewhere_after_loading_is_not_served() {
+    // `data/` is not watched, so re-pointing its link triggers no rebuild: the file must be
+    // checked when it is opened.
+    let site = Site::new();
+    site.write("data/note.txt", "hello");
+    std::os::unix::fs::symlink("../data/note.txt", site.path("static/note.txt")).unwrap();
+    let server = Server::start(&site);
+    assert_eq!(server.get("/note.txt").text(), "hello");
+    fs::remove_file(site.path("data/note.txt")).unwrap();
+    std::os::unix::fs::symlink(&site.secret, site.path("data/note.txt")).unwrap();
+    for address in [server.v4(), server.v6()] {
+        let response = request(&address, "GET", "/note.txt", &[]);
+        assert_eq!(response.status, 404);
+        assert!(!response.text().contains(SECRET), "the secret leaked");
+    }
 }
 
 #[test]

@@ -51,6 +51,7 @@ pub fn run(args: Args) -> ExitCode {
         force: args.force,
     };
     let output = options.output_dir();
+    let existed = output.exists();
     let output = printable(&output.to_string_lossy()).into_owned();
     match site::build(&options) {
         Ok(report) => {
@@ -72,10 +73,13 @@ pub fn run(args: Args) -> ExitCode {
             let usage = diagnostics
                 .iter()
                 .all(|d| matches!(*d.problem, Problem::OutputRefused { .. }));
+            let kept = match existed {
+                true => format!("{output} is unchanged"),
+                false => format!("nothing was written to {output}"),
+            };
             eprintln!(
-                "error: the site was not built ({}); {} is unchanged",
+                "error: the site was not built ({}); {kept}",
                 super::count_line(&diagnostics),
-                output
             );
             ExitCode::from(if usage { 2 } else { 1 })
         }

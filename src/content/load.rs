@@ -138,15 +138,22 @@ pub fn load(config: &Config, options: &LoadOptions) -> (Library, Diagnostics) {
             Some(bundle) if name == "index.md" && parent_dir(&file.rel) == bundle => {
                 markdown_files.push(file)
             }
+            Some(bundle) if name.ends_with(".md") => {
+                // Neither a page nor a file to publish: say so rather than drop it silently.
+                diagnostics.push(Diagnostic::warning(
+                    Location::file(shown(config, &file.abs)),
+                    Problem::MarkdownInBundle {
+                        bundle: format!("content/{bundle}/"),
+                    },
+                ));
+            }
             Some(bundle) => {
-                if !name.ends_with(".md") {
-                    let asset_name = file.rel[bundle.len()..].trim_start_matches('/').to_string();
-                    bundle_assets.entry(bundle).or_default().push(Asset {
-                        name: asset_name,
-                        source: file.abs.clone(),
-                        size: file.size,
-                    });
-                }
+                let asset_name = file.rel[bundle.len()..].trim_start_matches('/').to_string();
+                bundle_assets.entry(bundle).or_default().push(Asset {
+                    name: asset_name,
+                    source: file.abs.clone(),
+                    size: file.size,
+                });
             }
             None if name.ends_with(".md") => markdown_files.push(file),
             None => loose_files.push(file),

@@ -41,6 +41,7 @@ use super::snapshot::{
     EVENTS_PATH, Lookup, RESERVED, SCRIPT_PATH, STATUS_PATH, Snapshot, Store, WORKER_PATH, inject,
 };
 use crate::templates::views::mime_of;
+use crate::walk::SiteRoot;
 
 /// The port tried first when none is given.
 pub const DEFAULT_PORT: u16 = 1111;
@@ -361,6 +362,9 @@ pub struct State {
     pub store: Arc<Store>,
     /// The browsers to tell.
     pub hub: Arc<Hub>,
+    /// What files may be opened: checked again when a file is opened, since a link in the
+    /// site may have been pointed elsewhere after it was loaded.
+    pub site: SiteRoot,
 }
 
 /// The running HTTP server.
@@ -716,7 +720,7 @@ pub fn handle(request: &Incoming, state: &State) -> Reply {
             let body = Body::Bytes(output.html.clone());
             send(request, 200, "text/html; charset=utf-8", body)
         }
-        Lookup::File(file) => match Body::file(file) {
+        Lookup::File(file) => match Body::file(file, &state.site) {
             Ok(body) => send(request, 200, mime_of(&file.to_string_lossy()), body),
             Err(_) => not_found(request, &snapshot, state, &path),
         },
@@ -837,8 +841,11 @@ enum Body {
 }
 
 impl Body {
-    fn file(path: &Path) -> io::Result<Body> {
+    fn file(path: &Path, site: &SiteRoot) -> io::Result<Body> {
         let file = File::open(path)?;
+        if !site.allows_open(&file, path) {
+            return Err(io::Error::new(io::ErrorKind::NotFound, "outside the site"));
+        }
         let metadata = file.metadata()?;
         if !metadata.is_file() {
             return Err(io::Error::new(io::ErrorKind::NotFound, "not a file"));
@@ -1228,6 +1235,7 @@ mod tests {
         let state = State {
             store: Arc::new(Store::new(Arc::new(snapshot))),
             hub: Arc::new(Hub::new(server)),
+            site: SiteRoot::new(Path::new(".")),
         };
         let request = Incoming {
             method: Method::Get,
@@ -1268,6 +1276,7 @@ mod tests {
         let state = Arc::new(State {
             store: Arc::new(Store::new(Arc::new(snapshot))),
             hub: Arc::new(Hub::new(server)),
+            site: SiteRoot::new(Path::new(".")),
         });
         let listening = bind(None, Some(0)).expect("loopback");
         let addrs = listening.addrs.clone();

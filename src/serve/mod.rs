@@ -137,6 +137,7 @@ pub fn run(
     let state = Arc::new(http::State {
         store: store.clone(),
         hub: hub.clone(),
+        site: crate::walk::SiteRoot::new(&root),
     });
     let server = http::Server::start(listening, state)?;
     on_event(Event::Serving {

@@ -442,6 +442,10 @@ impl Preview {
 
     fn files(&mut self, css_only: bool) -> Result<Report, Failure> {
         let current = self.current.as_mut().ok_or(Failure::NeedFull)?;
+        let refused = current.site.copy_problems();
+        if !refused.is_empty() {
+            return Err(problems(refused));
+        }
         let files = files_of(&current.site);
         current.files = files.values().cloned().collect();
         let build = self.snapshot.build + 1;
