@@ -102,6 +102,9 @@ pub struct BuildReport {
     pub elapsed: Duration,
     /// Warnings, sorted.
     pub warnings: Vec<Diagnostic>,
+    /// When the next rebuild is due, if a scheduled page or an expiring notice needs one, with
+    /// the moment in the site's timezone.
+    pub next_change: Option<(crate::content::Upcoming, jiff::ZonedDateTime)>,
 }
 
 impl Site {
@@ -372,6 +375,12 @@ pub fn build(options: &BuildOptions) -> Result<BuildReport, Vec<Diagnostic>> {
         files,
         elapsed: started.elapsed(),
         warnings: warnings.sorted(),
+        next_change: (site.library.next_change.clone()).map(|next| {
+            (
+                next.clone(),
+                next.at.to_zoned_datetime(site.config.tz.clone()),
+            )
+        }),
     })
 }
 

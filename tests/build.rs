@@ -2160,6 +2160,46 @@ fn a_committed_folder_named_like_a_previous_build_is_not_published() {
     assert_lacks(&site.html(""), "DEFACED");
 }
 
+#[test]
+fn the_build_says_when_the_next_rebuild_is_due() {
+    let site = good_site();
+    site.write(
+        "content/reports/later.md",
+        "+++\ntitle = \"下周发布\"\ndate = 2026-12-08T09:00:00+08:00\n+++\n",
+    );
+    site.write(
+        "content/reports/notice.md",
+        "+++\ntitle = \"停水通知\"\ndate = 2026-11-01\nexpires = 2026-12-03 18:00\n+++\n",
+    );
+    site.write(
+        "content/reports/draft.md",
+        "+++\ntitle = \"草稿\"\ndate = 2026-11-28\ndraft = true\n+++\n",
+    );
+    let build_at = |now: &str| {
+        let mut command = Command::new(BIN);
+        command
+            .env("GONGKAI_NOW", now)
+            .arg("build")
+            .arg("--root")
+            .arg(site.root());
+        run(command)
+    };
+    let first = build_at("2026-12-01T12:00:00+08:00");
+    assert_eq!(first.code(), Some(0), "{}", first.stderr);
+    assert_contains(
+        &first.stdout,
+        "Next rebuild due 2026-12-03 18:00 CST: content/reports/notice.md expires then.",
+    );
+    let second = build_at("2026-12-04T00:00:00+08:00");
+    assert_contains(
+        &second.stdout,
+        "Next rebuild due 2026-12-08 09:00 CST: content/reports/later.md goes live then.",
+    );
+    let third = build_at("2026-12-09T00:00:00+08:00");
+    assert_eq!(third.code(), Some(0), "{}", third.stderr);
+    assert_lacks(&third.stdout, "Next rebuild due");
+}
+
 /// Runs `chattr` on `path`; false where the file system does not support it.
 fn chattr(flag: &str, path: &Path) -> bool {
     Command::new("chattr")

@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use gongkai::content::LoadOptions;
+use gongkai::content::{LoadOptions, UpcomingEvent};
 use gongkai::diagnostics::{Problem, printable};
 use gongkai::site::{self, BuildOptions};
 
@@ -65,6 +65,17 @@ pub fn run(args: Args) -> ExitCode {
                 report.elapsed.as_millis(),
                 output
             );
+            if let Some((next, at)) = &report.next_change {
+                let what = match next.event {
+                    UpcomingEvent::GoesLive => "goes live",
+                    UpcomingEvent::Expires => "expires",
+                };
+                println!(
+                    "Next rebuild due {}: content/{} {what} then.",
+                    at.strftime("%Y-%m-%d %H:%M %Z"),
+                    printable(&next.source)
+                );
+            }
             ExitCode::SUCCESS
         }
         Err(diagnostics) => {

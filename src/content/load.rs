@@ -12,7 +12,10 @@ use jiff::Timestamp;
 use rayon::prelude::*;
 
 use super::frontmatter::{self, SortBy};
-use super::{Asset, Library, Page, PageMeta, Section, SectionMeta, StaticFile, Target};
+use super::{
+    Asset, Library, Page, PageMeta, Section, SectionMeta, StaticFile, Target, Upcoming,
+    UpcomingEvent,
+};
 use crate::config::{Config, io_detail};
 use crate::diagnostics::{Diagnostic, Diagnostics, Location, Problem};
 use crate::markdown::{self, Rendered};
@@ -214,6 +217,10 @@ pub fn load(config: &Config, options: &LoadOptions) -> (Library, Diagnostics) {
     }
 
     pages.sort_by(|a, b| a.source.cmp(&b.source));
+    library.next_change = pages
+        .iter()
+        .filter_map(|page| upcoming(page, options))
+        .min_by(|a, b| (a.at, &a.source).cmp(&(b.at, &b.source)));
     for mut page in pages {
         match publication(&page.meta, options) {
             Ok(expired) => page.expired = expired,
@@ -314,6 +321,25 @@ pub fn reload_page(
         }
     }
     Some(page)
+}
+
+/// When this page will next build differently, if it will: a scheduled page goes live at its
+/// date, a published notice expires at its `expires`. Drafts never change by themselves.
+fn upcoming(page: &Page, options: &LoadOptions) -> Option<Upcoming> {
+    let meta = &page.meta;
+    if meta.draft && !options.drafts {
+        return None;
+    }
+    let live_at = meta.date.as_ref().map(|d| d.timestamp);
+    let (at, event) = match live_at {
+        Some(at) if at > options.now && !options.future => (at, UpcomingEvent::GoesLive),
+        _ => (meta.expires.as_ref()?.timestamp, UpcomingEvent::Expires),
+    };
+    (at > options.now).then(|| Upcoming {
+        at,
+        source: page.source.clone(),
+        event,
+    })
 }
 
 /// Whether this build publishes a page: `Ok(expired)` if it does, else why not (a draft, or

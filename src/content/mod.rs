@@ -209,6 +209,30 @@ pub struct Library {
     pub static_files: Vec<StaticFile>,
     /// Taxonomies, filled in by the resolve stage.
     pub taxonomies: Vec<Taxonomy>,
+    /// The first moment after this build at which the site would build differently: a
+    /// scheduled page going live or a notice expiring. A static site changes only when it is
+    /// rebuilt, so the office needs to know when the next rebuild is due.
+    pub next_change: Option<Upcoming>,
+}
+
+/// A change that a rebuild at `at` or later will publish.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Upcoming {
+    /// When.
+    pub at: jiff::Timestamp,
+    /// The content file, relative to `content/`.
+    pub source: String,
+    /// What happens then.
+    pub event: UpcomingEvent,
+}
+
+/// What happens to a page at its [`Upcoming`] moment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UpcomingEvent {
+    /// A page dated in the future is published.
+    GoesLive,
+    /// A notice is marked expired (已过期).
+    Expires,
 }
 
 impl Library {
