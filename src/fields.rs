@@ -9,6 +9,7 @@
 mod yaml_depth;
 
 use std::cell::RefCell;
+use std::collections::HashMap;
 use std::path::Path;
 
 use serde::de::{self, DeserializeOwned, DeserializeSeed, MapAccess, SeqAccess, Visitor};
@@ -191,14 +192,20 @@ impl<'a> Document<'a> {
             .filter(|k| !fields.contains(&k.as_str()) && !also_allowed.contains(&k.as_str()))
             .cloned()
             .collect();
+        if unknown.is_empty() {
+            return Vec::new();
+        }
+        let keys = top_level_keys(self.data, self.format);
+        let lines = LineStarts::new(self.file_text);
         unknown
             .into_iter()
             .map(|key| {
                 map.remove(&key);
                 let candidates = fields.iter().copied().chain(also_allowed.iter().copied());
                 let suggestion = did_you_mean(&key, candidates);
+                let offset = keys.get(&key).copied().unwrap_or(0);
                 Diagnostic::error(
-                    self.location_of_key(&[&key]),
+                    lines.location(self.file, self.data_offset + offset),
                     Problem::UnknownField {
                         suggestion,
                         allowed: if fields.len() <= 12 {
@@ -343,11 +350,41 @@ fn find_key(data: &str, format: Format, path: &[&str]) -> Option<usize> {
 
 /// Like [`find_key`], for the key's occurrence after `skip` others (a key given twice).
 fn find_key_nth(data: &str, format: Format, path: &[&str], mut skip: usize) -> Option<usize> {
-    let (last, parents) = path.split_last()?;
+    let mut found = None;
+    scan_keys(data, format, |full, offset| {
+        if full.len() == path.len() && full.iter().zip(path).all(|(a, b)| a == b) {
+            if skip == 0 {
+                found = Some(offset);
+                return true;
+            }
+            skip -= 1;
+        }
+        false
+    });
+    found
+}
+
+/// Where each top-level key is first written, in one pass: a file of 100,000 unknown keys must
+/// not be searched again for each of them.
+fn top_level_keys(data: &str, format: Format) -> HashMap<String, usize> {
+    let mut keys = HashMap::new();
+    scan_keys(data, format, |full, offset| {
+        if let [key] = full {
+            keys.entry(key.clone()).or_insert(offset);
+        }
+        false
+    });
+    keys
+}
+
+/// Calls `visit` with the full path and byte offset of every key written in `data`, line by
+/// line, until it returns `true`.
+fn scan_keys(data: &str, format: Format, mut visit: impl FnMut(&[String], usize) -> bool) {
     let mut offset = 0;
     // TOML: the current table header; YAML: the stack of (indent, key).
     let mut table: Vec<String> = Vec::new();
     let mut yaml_stack: Vec<(usize, String)> = Vec::new();
+    let mut full: Vec<String> = Vec::new();
     for line in data.split_inclusive('\n') {
         let line_start = offset;
         offset += line.len();
@@ -366,16 +403,13 @@ fn find_key_nth(data: &str, format: Format, path: &[&str], mut skip: usize) -> O
                     }
                 }
                 if let Some((key, _)) = trimmed.split_once('=') {
-                    let mut full = table.clone();
+                    full.clone_from(&table);
                     full.extend(key.split('.').map(|s| unquote(s.trim())));
-                    if full.len() == path.len() && full.iter().zip(path).all(|(a, b)| a == b) {
-                        let in_key = key
-                            .find(|c: char| !c.is_whitespace() && c != '"')
-                            .unwrap_or(0);
-                        if skip == 0 {
-                            return Some(line_start + indent + in_key);
-                        }
-                        skip -= 1;
+                    let in_key = key
+                        .find(|c: char| !c.is_whitespace() && c != '"')
+                        .unwrap_or(0);
+                    if visit(&full, line_start + indent + in_key) {
+                        return;
                     }
                 }
             }
@@ -386,20 +420,60 @@ fn find_key_nth(data: &str, format: Format, path: &[&str], mut skip: usize) -> O
                     while yaml_stack.last().is_some_and(|(i, _)| *i >= indent) {
                         yaml_stack.pop();
                     }
-                    let matches_parents = yaml_stack.len() == parents.len()
-                        && yaml_stack.iter().zip(parents).all(|((_, k), p)| k == p);
-                    if matches_parents && key == *last {
-                        if skip == 0 {
-                            return Some(line_start + indent);
-                        }
-                        skip -= 1;
+                    full.clear();
+                    full.extend(yaml_stack.iter().map(|(_, k)| k.clone()));
+                    full.push(key.clone());
+                    if visit(&full, line_start + indent) {
+                        return;
                     }
                     yaml_stack.push((indent, key));
                 }
             }
         }
     }
-    None
+}
+
+/// Line starts of a whole file, to turn many byte offsets into locations in linear time
+/// ([`Location::at_offset`] counts lines from the start each time).
+struct LineStarts<'t> {
+    text: &'t str,
+    starts: Vec<usize>,
+}
+
+impl<'t> LineStarts<'t> {
+    fn new(text: &'t str) -> Self {
+        let starts = std::iter::once(0)
+            .chain(text.match_indices('\n').map(|(i, _)| i + 1))
+            .collect();
+        LineStarts { text, starts }
+    }
+
+    /// The location of byte `offset`, as [`Location::at_offset`] gives it, with the source line
+    /// cut at [`MAX_SNIPPET_CHARS`](crate::markdown::MAX_SNIPPET_CHARS) characters.
+    fn location(&self, file: &Path, offset: usize) -> Location {
+        let mut offset = offset.min(self.text.len());
+        while !self.text.is_char_boundary(offset) {
+            offset -= 1;
+        }
+        let index = self.starts.partition_point(|&start| start <= offset) - 1;
+        let start = self.starts[index];
+        let end = self
+            .starts
+            .get(index + 1)
+            .map_or(self.text.len(), |next| next - 1);
+        let line = &self.text[start..end];
+        let snippet = line
+            .trim_end_matches('\r')
+            .chars()
+            .take(crate::markdown::MAX_SNIPPET_CHARS)
+            .collect();
+        Location {
+            file: file.to_path_buf(),
+            line: index + 1,
+            column: self.text[start..offset].chars().count() + 1,
+            source_line: Some(snippet),
+        }
+    }
 }
 
 /// A key path as shown in messages: dotted, with control characters escaped so that a key
