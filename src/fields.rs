@@ -783,6 +783,39 @@ mod tests {
         assert!(parse(Format::Toml, "title = \"a\\tb\\r\\nc\"\n").is_ok());
     }
 
+    /// Each unknown key searched the file for its line from the start: 100,000 took minutes.
+    #[test]
+    fn a_hundred_thousand_unknown_keys_are_located_in_one_pass() {
+        for format in [Format::Toml, Format::Yaml] {
+            let separator = if format == Format::Toml { " = " } else { ": " };
+            let data: String = (0..100_000)
+                .map(|i| format!("k{i}{separator}1\n"))
+                .collect();
+            let file_text = format!("---\n{data}---\n");
+            let doc = Document {
+                file: Path::new("content/a.md"),
+                file_text: &file_text,
+                data_offset: 4,
+                data: &file_text[4..4 + data.len()],
+                format,
+            };
+            let start = std::time::Instant::now();
+            let mut map = doc.parse().unwrap();
+            let problems = doc.reject_unknown_keys::<Sample>(&mut map, &[]);
+            assert!(start.elapsed() < std::time::Duration::from_secs(5));
+            assert_eq!(problems.len(), 100_000);
+            let last = problems
+                .iter()
+                .find(|d| *d.problem.message() == *"unknown field `k99999`")
+                .unwrap();
+            assert_eq!((last.location.line, last.location.column), (100_001, 1));
+            assert_eq!(
+                last.location.source_line.as_deref(),
+                Some(&*format!("k99999{separator}1"))
+            );
+        }
+    }
+
     #[test]
     fn find_key_handles_toml_tables_and_yaml_nesting() {
         let toml = "title = \"a\"\n[markdown]\nraw_html = \"x\"\n";
