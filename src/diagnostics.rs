@@ -178,31 +178,6 @@ pub enum Problem {
     },
 }
 
-/// Which render limit a template hit.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum TemplateLimit {
-    /// Steps of work (minijinja's fuel), for loops that run on and on.
-    Fuel(u64),
-    /// Bytes of output of one page.
-    Output(usize),
-}
-
-/// The name of a C0 control character or DEL, as people look it up.
-fn control_name(code: u32) -> &'static str {
-    const C0: [&str; 32] = [
-        "NUL", "SOH", "STX", "ETX", "EOT", "ENQ", "ACK", "BEL", "BS", "HT", "LF", "VT", "FF", "CR",
-        "SO", "SI", "DLE", "DC1", "DC2", "DC3", "DC4", "NAK", "SYN", "ETB", "CAN", "EM", "SUB",
-        "ESC", "FS", "GS", "RS", "US",
-    ];
-    match code {
-        0x7f => "DEL",
-        _ => C0
-            .get(code as usize)
-            .copied()
-            .unwrap_or("control character"),
-    }
-}
-
 impl Problem {
     /// The one-sentence message: what is wrong.
     pub fn message(&self) -> String {
@@ -525,4 +500,29 @@ pub fn display_path(root: &Path, path: &Path) -> PathBuf {
     path.strip_prefix(root)
         .map(Path::to_path_buf)
         .unwrap_or_else(|_| path.to_path_buf())
+}
+
+/// Which render limit a template hit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TemplateLimit {
+    /// Steps of work (minijinja's fuel), for loops that run on and on.
+    Fuel(u64),
+    /// Bytes of output of one page.
+    Output(usize),
+}
+
+/// The name of a C0 control character or DEL, as people look it up.
+fn control_name(code: u32) -> &'static str {
+    const C0: [&str; 32] = [
+        "NUL", "SOH", "STX", "ETX", "EOT", "ENQ", "ACK", "BEL", "BS", "HT", "LF", "VT", "FF", "CR",
+        "SO", "SI", "DLE", "DC1", "DC2", "DC3", "DC4", "NAK", "SYN", "ETB", "CAN", "EM", "SUB",
+        "ESC", "FS", "GS", "RS", "US",
+    ];
+    match code {
+        0x7f => "DEL",
+        _ => C0
+            .get(code as usize)
+            .copied()
+            .unwrap_or("control character"),
+    }
 }
