@@ -191,6 +191,18 @@ pub enum Problem {
     MissingAsset { field: &'static str, name: String },
     /// A video page has no captions file.
     VideoWithoutCaptions,
+    // Issue 7, limits: inputs that would take unbounded time or memory.
+    /// YAML lists or tables nested deeper than gongkai reads.
+    TooDeeplyNested { limit: usize },
+    /// A YAML key given twice in one table.
+    DuplicateKey { key: String },
+    /// A front-matter or config string holds a control character (NUL, ESC…).
+    ControlCharacter { field: String, code: u32 },
+    /// A template ran past one of the limits that keep every render finite.
+    TemplateLimit {
+        limit: TemplateLimit,
+        while_rendering: Option<String>,
+    },
 }
 
 impl Problem {
@@ -302,6 +314,32 @@ impl Problem {
             Problem::VideoWithoutCaptions => {
                 "this video has no captions file, so deaf and hard-of-hearing visitors cannot follow it".to_string()
             }
+            Problem::TooDeeplyNested { limit } => {
+                format!("lists and tables nest more than {limit} deep here")
+            }
+            Problem::DuplicateKey { key } => format!("the key `{key}` is given twice"),
+            Problem::ControlCharacter { field, code } => format!(
+                "`{field}` holds the control character U+{code:04X} ({})",
+                control_name(*code)
+            ),
+            Problem::TemplateLimit {
+                limit,
+                while_rendering,
+            } => {
+                let what = match limit {
+                    TemplateLimit::Fuel(fuel) => {
+                        format!("the template did more than {fuel} steps of work")
+                    }
+                    TemplateLimit::Output(bytes) => format!(
+                        "the output grew past {} MB",
+                        bytes / 1_000_000
+                    ),
+                };
+                match while_rendering {
+                    Some(page) => format!("template error while rendering {page}: {what}"),
+                    None => format!("template error: {what}"),
+                }
+            }
         }
     }
 
@@ -399,6 +437,18 @@ impl Problem {
             Problem::VideoWithoutCaptions => {
                 Some("add a WebVTT file beside the video and name it in `[video] captions`".into())
             }
+            Problem::TooDeeplyNested { .. } => Some(
+                "front matter this deep is a mistake or an attack; flatten it, or keep the data in a file of the page bundle".into(),
+            ),
+            Problem::DuplicateKey { .. } => Some(
+                "keep one of the two: YAML, like TOML, does not allow a key twice, and the first would be lost silently".into(),
+            ),
+            Problem::ControlCharacter { .. } => Some(
+                "delete it (often pasted in from a word processor or a terminal); write a tab or line break as such, not as an escape".into(),
+            ),
+            Problem::TemplateLimit { .. } => Some(
+                "look for a loop or a recursive macro that runs far longer than meant (see \"Limits\" in docs/CONTENT.md)".into(),
+            ),
             _ => None,
         }
     }
@@ -621,4 +671,29 @@ pub fn display_path(root: &Path, path: &Path) -> PathBuf {
     path.strip_prefix(root)
         .map(Path::to_path_buf)
         .unwrap_or_else(|_| path.to_path_buf())
+}
+
+/// Which render limit a template hit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TemplateLimit {
+    /// Steps of work (minijinja's fuel), for loops that run on and on.
+    Fuel(u64),
+    /// Bytes of output of one page.
+    Output(usize),
+}
+
+/// The name of a C0 control character or DEL, as people look it up.
+fn control_name(code: u32) -> &'static str {
+    const C0: [&str; 32] = [
+        "NUL", "SOH", "STX", "ETX", "EOT", "ENQ", "ACK", "BEL", "BS", "HT", "LF", "VT", "FF", "CR",
+        "SO", "SI", "DLE", "DC1", "DC2", "DC3", "DC4", "NAK", "SYN", "ETB", "CAN", "EM", "SUB",
+        "ESC", "FS", "GS", "RS", "US",
+    ];
+    match code {
+        0x7f => "DEL",
+        _ => C0
+            .get(code as usize)
+            .copied()
+            .unwrap_or("control character"),
+    }
 }

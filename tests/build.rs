@@ -1803,7 +1803,12 @@ fn front_matter_paths_and_aliases_cannot_leave_the_output() {
         let run = build_in(&root, &[]);
         assert_eq!(run.code(), Some(1), "{line}: {}", run.stderr);
         assert_contains(&run.stderr, "--> content/reports/evil.md:3:");
-        assert_contains(&run.stderr, "expected a URL path inside the site");
+        assert!(
+            run.stderr.contains("expected a URL path inside the site")
+                || run.stderr.contains("the control character"),
+            "{line}: {}",
+            run.stderr
+        );
         assert!(!run.stderr.contains('\u{1b}'), "raw ESC printed for {line}");
         assert!(
             sandbox.outside_output() == before,
@@ -2798,4 +2803,220 @@ fn a_year_taxonomy_is_derived_from_dates_in_the_site_timezone() {
     assert_contains(&years, "<a href=\"/year/2019/\">2019</a> 1");
     assert_lacks(&years, "无日期");
     assert_contains(&site.html("year/2024/"), "跨年报告");
+}
+
+// Issue 7: limits
+// ---------------------------------------------------------------------------------------------
+// Inputs within the size caps build or fail in seconds, with an error at the file and line:
+// nothing quadratic in headings or YAML nesting, no runaway template, no control characters or
+// duplicate YAML keys slipping into pages.
+
+/// What a build may take on these inputs, on a busy 2-core machine with a debug binary; the old
+/// code took minutes to forever on each.
+const LIMITS_DEADLINE: Duration = Duration::from_secs(30);
+
+/// Every file of the site outside the output (and its staging folders).
+fn sources_of(site: &Site) -> BTreeMap<String, Option<Vec<u8>>> {
+    snapshot(site.root())
+        .into_iter()
+        .filter(|(path, _)| !path.starts_with("public") && !path.starts_with(".public.gongkai-"))
+        .collect()
+}
+
+/// Builds, insisting on an end within `deadline` and on the sources outside the output being
+/// left as they were.
+#[track_caller]
+fn build_within(site: &Site, deadline: Duration) -> Run {
+    let before = sources_of(site);
+    let start = Instant::now();
+    let mut command = Command::new(BIN);
+    command
+        .arg("build")
+        .arg("--root")
+        .arg(site.root())
+        .arg("--output")
+        .arg(site.public())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut child = command.spawn().expect("start gongkai");
+    let reader = |mut pipe: Box<dyn Read + Send>| {
+        std::thread::spawn(move || {
+            let mut bytes = Vec::new();
+            let _ = pipe.read_to_end(&mut bytes);
+            String::from_utf8_lossy(&bytes).into_owned()
+        })
+    };
+    let stdout = reader(Box::new(child.stdout.take().unwrap()));
+    let stderr = reader(Box::new(child.stderr.take().unwrap()));
+    let status = wait_with_timeout(&mut child, deadline);
+    let run = Run {
+        status,
+        stdout: stdout.join().unwrap(),
+        stderr: stderr.join().unwrap(),
+    };
+    assert!(
+        start.elapsed() < deadline,
+        "took {:?}:\n{}",
+        start.elapsed(),
+        run.stderr
+    );
+    assert!(
+        sources_of(site) == before,
+        "the build changed files outside its output"
+    );
+    run
+}
+
+/// Builds `site` (good), breaks it, and checks that the broken build fails within the deadline
+/// with `public/` untouched; returns stderr.
+#[track_caller]
+fn assert_breaks_fast(site: &Site, breakage: impl FnOnce(&Site)) -> String {
+    let run = build_within(site, LIMITS_DEADLINE);
+    assert_eq!(run.code(), Some(0), "{}", run.stderr);
+    let before = snapshot(&site.public());
+    breakage(site);
+    let run = build_within(site, LIMITS_DEADLINE);
+    assert_eq!(run.code(), Some(1), "{}\n{}", run.stdout, run.stderr);
+    assert!(
+        snapshot(&site.public()) == before,
+        "a failed build changed public/"
+    );
+    assert_eq!(site.leftovers(), Vec::<String>::new());
+    run.stderr
+}
+
+#[test]
+fn a_hundred_thousand_repeated_headings_build_in_seconds_with_unique_ids() {
+    let mut body = String::from("+++\ntitle = \"重复标题\"\n+++\n");
+    for _ in 0..50_000 {
+        body.push_str("## 标题\n\n## biao-ti-1\n\n");
+    }
+    let site = Site::new(&[("content/reports/a.md", &body)]);
+    let run = build_within(&site, LIMITS_DEADLINE);
+    assert_eq!(run.code(), Some(0), "{}", run.stderr);
+    let html = site.html("reports/a/");
+    let ids: Vec<&str> = html
+        .split("<h2 id=\"")
+        .skip(1)
+        .filter_map(|rest| rest.split('"').next())
+        .collect();
+    assert_eq!(ids.len(), 100_000);
+    let unique: std::collections::HashSet<&str> = ids.iter().copied().collect();
+    assert_eq!(unique.len(), ids.len(), "heading ids repeat");
+    assert_eq!(
+        &ids[..4],
+        ["biao-ti", "biao-ti-1", "biao-ti-2", "biao-ti-1-1"]
+    );
+}
+
+#[test]
+fn yaml_nested_a_hundred_thousand_deep_fails_in_seconds_at_its_line() {
+    let site = good_site();
+    let stderr = assert_breaks_fast(&site, |site| {
+        let deep = "[".repeat(100_000) + &"]".repeat(100_000);
+        site.write(
+            "content/reports/deep.md",
+            format!("---\ntitle: 深\nextra:\n  x: {deep}\n---\n正文\n"),
+        );
+    });
+    assert_contains(&stderr, "lists and tables nest more than 64 deep here");
+    // The 65th bracket: column 6 of `  x: ` plus 64.
+    assert_contains(&stderr, "--> content/reports/deep.md:4:70");
+}
+
+#[test]
+fn runaway_templates_end_in_an_error_at_their_line() {
+    for (name, source, line) in [
+        (
+            "loops",
+            "{{ page.title }}\n{% for i in range(100000) %}{% for j in range(100000) %}{% endfor %}{% endfor %}\n",
+            "templates/page.html:2",
+        ),
+        (
+            "doubling macro calls",
+            "{% macro f(n) %}{% if n < 60 %}{{ f(n + 1) }}{{ f(n + 1) }}{% endif %}{% endmacro %}\n\n{{ f(0) }}\n",
+            "templates/page.html:1",
+        ),
+    ] {
+        let site = good_site();
+        for i in 0..30 {
+            site.write(
+                &format!("content/reports/n{i}.md"),
+                format!("+++\ntitle = \"通知{i}\"\n+++\n"),
+            );
+        }
+        let stderr = assert_breaks_fast(&site, |site| site.write("templates/page.html", source));
+        assert_contains(&stderr, "steps of work");
+        assert_contains(&stderr, line);
+        // Every page uses the template; once one has run out, the pages not yet started stop at
+        // once. Only those already rendering on other threads run out as well.
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let errors = stderr.matches("steps of work").count();
+        assert!(
+            errors <= threads,
+            "{name}: {errors} pages ran out:\n{stderr}"
+        );
+    }
+}
+
+#[test]
+fn control_characters_in_front_matter_are_errors_at_their_key() {
+    let site = good_site();
+    let stderr = assert_breaks_fast(&site, |site| {
+        site.write(
+            "content/reports/esc.md",
+            "+++\ntitle = \"通知\\u001b[2J\"\n+++\n正文\n",
+        );
+        site.write(
+            "content/reports/nul.md",
+            "---\ntitle: 通知\nsource: \"司法局\\0\"\n---\n正文\n",
+        );
+    });
+    assert_contains(&stderr, "`title` holds the control character U+001B (ESC)");
+    assert_contains(&stderr, "--> content/reports/esc.md:2:1");
+    assert_contains(&stderr, "`source` holds the control character U+0000 (NUL)");
+    assert_contains(&stderr, "--> content/reports/nul.md:3:1");
+    assert_lacks(&stderr, "\u{1b}");
+}
+
+#[test]
+fn a_yaml_key_given_twice_is_an_error_at_the_second() {
+    let site = good_site();
+    let stderr = assert_breaks_fast(&site, |site| {
+        site.write(
+            "content/reports/twice.md",
+            "---\ntitle: 第一\ndate: 2024-01-02\ntitle: 第二\n---\n正文\n",
+        );
+    });
+    assert_contains(&stderr, "the key `title` is given twice");
+    assert_contains(&stderr, "--> content/reports/twice.md:4:1");
+}
+
+#[test]
+fn the_default_theme_lists_ten_thousand_pages_on_one_page_within_its_limits() {
+    let site = Site::bare(&[
+        (
+            "site.toml",
+            "base_url = \"https://www.example.gov.cn\"\ntitle = \"示例区人民政府\"\ntheme = \"gongkai\"\n",
+        ),
+        ("content/_index.md", "+++\ntitle = \"首页\"\n+++\n"),
+        ("content/bulk/_index.md", "+++\ntitle = \"通知公告\"\n+++\n"),
+        // Only the listing matters here: a page template that costs nothing.
+        ("templates/page.html", "{{ page.title }}"),
+    ]);
+    copy_dir(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("themes/gongkai"),
+        &site.root().join("themes/gongkai"),
+    );
+    for i in 0..10_000 {
+        site.write(
+            &format!("content/bulk/p{i}.md"),
+            format!("+++\ntitle = \"关于第{i}号事项的通知\"\ndate = 2024-01-02\n+++\n"),
+        );
+    }
+    let run = build_within(&site, Duration::from_secs(120));
+    assert_eq!(run.code(), Some(0), "{}", run.stderr);
+    let listing = site.html("bulk/");
+    assert_contains(&listing, "关于第0号事项的通知");
+    assert_contains(&listing, "关于第9999号事项的通知");
 }

@@ -376,15 +376,15 @@ fn load_markdown(
         .problems
         .iter()
         .map(|p| {
-            Diagnostic::error(
-                Location::in_text(
-                    &shown_path,
-                    &text,
-                    p.line + split.body_line_offset,
-                    p.column,
-                ),
-                p.problem.clone(),
-            )
+            // Not `Location::in_text`: finding the line again in the text for every problem
+            // would be quadratic on a page of many problems.
+            let location = Location {
+                file: shown_path.clone(),
+                line: p.line + split.body_line_offset,
+                column: p.column,
+                source_line: Some(p.source_line.clone()),
+            };
+            Diagnostic::error(location, p.problem.clone())
         })
         .collect();
     let name = file_name(&file.rel);

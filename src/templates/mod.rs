@@ -7,9 +7,10 @@
 
 pub mod views;
 
+use std::cell::Cell;
 use std::collections::HashMap;
 use std::path::PathBuf;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use minijinja::value::{Kwargs, Value};
 use minijinja::{Environment, Error, ErrorKind, UndefinedBehavior};
@@ -17,17 +18,74 @@ use minijinja::{Environment, Error, ErrorKind, UndefinedBehavior};
 use crate::config::Config;
 use crate::content::Library;
 use crate::content::load::{is_ignored, shown, skipped_diagnostic};
-use crate::diagnostics::{Diagnostic, Location, Problem};
+use crate::diagnostics::{Diagnostic, Location, Problem, TemplateLimit};
 use crate::slug::slugify;
 use crate::walk::SiteRoot;
 use views::{SiteData, page_value, section_value, taxonomy_value};
+
+/// Work one render may do, in minijinja fuel (about one instruction, or 64 bytes of data the
+/// template creates), before any page is counted: a template that would loop on for minutes
+/// stops within a second with an error at its line. The default theme's heaviest page on the
+/// demo site, its site map, uses 6,000; a page or a paginated listing at most 4,000.
+pub const BASE_FUEL: u64 = 10_000_000;
+
+/// Fuel added for each page and section of the site, since a listing or a site map does work
+/// for every page it shows. The default theme's site map, the most work per page, uses about
+/// 275 per page: on 100,000 pages it needs 27.9 million of the 110 million each render gets.
+pub const FUEL_PER_PAGE: u64 = 1_000;
+
+/// Largest output of one render (256 MiB). A site map of 100,000 pages is about 35 MB; a
+/// template that prints without end stops here instead of exhausting memory.
+pub const MAX_OUTPUT_BYTES: usize = 256 << 20;
+
+/// The fuel of each render on a site of `pages` pages and sections.
+pub fn fuel_for(pages: usize) -> u64 {
+    BASE_FUEL.saturating_add(FUEL_PER_PAGE.saturating_mul(pages as u64))
+}
 
 /// The templates of a site, ready to render.
 pub struct Templates {
     env: Environment<'static>,
     /// Template name → (path shown in messages, source), to point errors at lines.
     sources: HashMap<String, (PathBuf, Arc<str>)>,
+    /// The fuel each render gets.
+    fuel: u64,
+    /// The first render that ran past a limit: every later render fails with it at once, so a
+    /// runaway `page.html` costs one page's worth of time, not 100,000.
+    limit_hit: OnceLock<Diagnostic>,
 }
+
+thread_local! {
+    /// Set once the render on this thread has outgrown [`MAX_OUTPUT_BYTES`]; the formatter then
+    /// fails at the next `{{ … }}`, so that the error points at a line of the template.
+    static OUTPUT_FULL: Cell<bool> = const { Cell::new(false) };
+}
+
+/// What a render writes into: keeps up to [`MAX_OUTPUT_BYTES`], then drops the rest and says so.
+#[derive(Default)]
+struct CappedOutput {
+    bytes: Vec<u8>,
+    full: bool,
+}
+
+impl std::io::Write for CappedOutput {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        if self.full || self.bytes.len() + buf.len() > MAX_OUTPUT_BYTES {
+            self.full = true;
+            OUTPUT_FULL.set(true);
+        } else {
+            self.bytes.extend_from_slice(buf);
+        }
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// The detail of the error the formatter raises once the output is full.
+const OUTPUT_FULL_DETAIL: &str = "the output is too large";
 
 impl Templates {
     /// Loads every template, site first then theme, and wires in the library's functions.
@@ -35,6 +93,10 @@ impl Templates {
         let mut env = Environment::new();
         env.set_undefined_behavior(UndefinedBehavior::Chainable);
         env.set_formatter(minimal_escape_formatter);
+        let fuel = fuel_for(site.library.pages.len() + site.library.sections.len());
+        env.set_fuel(Some(fuel));
+        // minijinja's default recursion limit (500 levels of macros, includes and blocks) is
+        // kept: it already ends runaway recursion with an error at its line.
         register_filters(&mut env, &site);
         register_functions(&mut env, &site);
 
@@ -85,7 +147,12 @@ impl Templates {
             }
         }
         if problems.is_empty() {
-            Ok(Templates { env, sources })
+            Ok(Templates {
+                env,
+                sources,
+                fuel,
+                limit_hit: OnceLock::new(),
+            })
         } else {
             Err(problems)
         }
@@ -106,13 +173,48 @@ impl Templates {
 
     /// Renders `name` with `context`; `what` names the page being rendered, for messages.
     pub fn render(&self, name: &str, context: Value, what: &str) -> Result<String, Diagnostic> {
+        if let Some(first) = self.limit_hit.get() {
+            return Err(first.clone());
+        }
         let template = self
             .env
             .get_template(name)
             .map_err(|e| template_diagnostic(&self.sources, &e, Some(what)))?;
-        template
-            .render(context)
-            .map_err(|e| template_diagnostic(&self.sources, &e, Some(what)))
+        OUTPUT_FULL.set(false);
+        let mut out = CappedOutput::default();
+        let result = template.render_captured_to(context, &mut out).map(drop);
+        OUTPUT_FULL.set(false);
+        let limit = match &result {
+            Err(e) if innermost(e).kind() == ErrorKind::OutOfFuel => {
+                Some(TemplateLimit::Fuel(self.fuel))
+            }
+            _ if out.full => Some(TemplateLimit::Output(MAX_OUTPUT_BYTES)),
+            _ => None,
+        };
+        let Some(limit) = limit else {
+            return match result {
+                Ok(()) => Ok(String::from_utf8(out.bytes)
+                    .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())),
+                Err(e) => Err(template_diagnostic(&self.sources, &e, Some(what))),
+            };
+        };
+        let location = match &result {
+            Err(e) => template_diagnostic(&self.sources, e, Some(what)).location,
+            // Output that ended with raw text rather than a `{{ … }}`: the file is all we know.
+            Ok(()) => match self.sources.get(name) {
+                Some((path, _)) => Location::file(path),
+                None => Location::file(name),
+            },
+        };
+        let diagnostic = Diagnostic::error(
+            location,
+            Problem::TemplateLimit {
+                limit,
+                while_rendering: Some(what.to_string()),
+            },
+        );
+        let _ = self.limit_hit.set(diagnostic.clone());
+        Err(diagnostic)
     }
 }
 
@@ -139,6 +241,9 @@ fn minimal_escape_formatter(
     state: &mut minijinja::State,
     value: &Value,
 ) -> Result<(), Error> {
+    if OUTPUT_FULL.get() {
+        return Err(Error::new(ErrorKind::InvalidOperation, OUTPUT_FULL_DETAIL));
+    }
     let escape = state.auto_escape().clone();
     let plain = matches!(
         escape,
@@ -178,13 +283,7 @@ fn template_diagnostic(
     error: &Error,
     what: Option<&str>,
 ) -> Diagnostic {
-    // The innermost error names the template where things went wrong (an include, a macro…).
-    let mut innermost: &Error = error;
-    while let Some(source) =
-        std::error::Error::source(innermost).and_then(|s| s.downcast_ref::<Error>())
-    {
-        innermost = source;
-    }
+    let innermost = innermost(error);
     let detail = match innermost.detail() {
         Some(detail) => format!("{}: {detail}", innermost.kind()),
         None => innermost.kind().to_string(),
@@ -202,6 +301,17 @@ fn template_diagnostic(
         None => Location::file(innermost.name().unwrap_or("templates")),
     };
     Diagnostic::error(location, problem)
+}
+
+/// The innermost error names the template where things went wrong (an include, a macro…).
+fn innermost(error: &Error) -> &Error {
+    let mut innermost: &Error = error;
+    while let Some(source) =
+        std::error::Error::source(innermost).and_then(|s| s.downcast_ref::<Error>())
+    {
+        innermost = source;
+    }
+    innermost
 }
 
 fn register_filters(env: &mut Environment<'static>, site: &Arc<SiteData>) {
@@ -447,6 +557,126 @@ fn register_functions(env: &mut Environment<'static>, site: &Arc<SiteData>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The templates of an empty site holding `files` in its `templates/`.
+    fn templates(files: &[(&str, &str)]) -> (tempfile::TempDir, Templates) {
+        let root = tempfile::tempdir().unwrap();
+        for (name, source) in files {
+            let path = root.path().join("templates").join(name);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, source).unwrap();
+        }
+        let config = Config::parse(
+            root.path(),
+            std::path::Path::new("site.toml"),
+            "base_url = \"https://a.gov.cn\"\ntitle = \"t\"\n",
+        )
+        .unwrap();
+        let data = SiteData::new(Arc::new(config.clone()), Arc::new(Library::default()));
+        let templates = Templates::load(&config, Arc::new(data)).unwrap();
+        (root, templates)
+    }
+
+    #[track_caller]
+    fn limit_error(templates: &Templates, name: &str) -> (Problem, usize) {
+        let start = std::time::Instant::now();
+        let error = templates
+            .render(name, Value::from(()), "content/a.md")
+            .unwrap_err();
+        assert!(
+            start.elapsed() < std::time::Duration::from_secs(20),
+            "{error}"
+        );
+        assert!(
+            error.location.file.ends_with(format!("templates/{name}")),
+            "{error}"
+        );
+        (*error.problem, error.location.line)
+    }
+
+    #[test]
+    fn a_runaway_loop_runs_out_of_fuel_at_its_line() {
+        let (_root, templates) = templates(&[(
+            "loop.html",
+            "<p>\n{% for i in range(100000) %}{% for j in range(100000) %}{% endfor %}{% endfor %}\n",
+        )]);
+        let (problem, line) = limit_error(&templates, "loop.html");
+        assert_eq!(line, 2);
+        let Problem::TemplateLimit { limit, .. } = problem else {
+            panic!("{problem:?}");
+        };
+        assert_eq!(limit, TemplateLimit::Fuel(BASE_FUEL));
+    }
+
+    #[test]
+    fn endless_output_stops_at_the_output_limit() {
+        let (_root, templates) = templates(&[(
+            "big.html",
+            "{% for i in range(3) %}{{ 'x' * 100000000 }}{% endfor %}\n{{ 'end' }}\n",
+        )]);
+        let (problem, line) = limit_error(&templates, "big.html");
+        let Problem::TemplateLimit { limit, .. } = problem else {
+            panic!("{problem:?}");
+        };
+        assert_eq!(limit, TemplateLimit::Output(MAX_OUTPUT_BYTES));
+        assert_eq!(line, 2);
+    }
+
+    #[test]
+    fn after_a_runaway_render_the_others_fail_at_once() {
+        let (_root, templates) = templates(&[
+            (
+                "fan.html",
+                "{% macro f(n) %}{% if n < 60 %}{{ f(n + 1) }}{{ f(n + 1) }}{% endif %}{% endmacro %}{{ f(0) }}",
+            ),
+            ("fine.html", "ok"),
+        ]);
+        assert_eq!(
+            templates.render("fine.html", Value::from(()), "x").unwrap(),
+            "ok"
+        );
+        let first = templates
+            .render("fan.html", Value::from(()), "content/a.md")
+            .unwrap_err();
+        assert!(matches!(
+            *first.problem,
+            Problem::TemplateLimit {
+                limit: TemplateLimit::Fuel(_),
+                ..
+            }
+        ));
+        let start = std::time::Instant::now();
+        for _ in 0..100 {
+            let again = templates.render("fan.html", Value::from(()), "content/b.md");
+            assert_eq!(again.unwrap_err(), first);
+        }
+        assert!(start.elapsed() < std::time::Duration::from_millis(100));
+    }
+
+    #[test]
+    fn endless_recursion_is_a_located_error() {
+        let (_root, templates) = templates(&[
+            (
+                "macro.html",
+                "\n{% macro f(n) %}{{ f(n + 1) }}{% endmacro %}{{ f(0) }}",
+            ),
+            ("self.html", "a\n{% include 'self.html' %}"),
+        ]);
+        for name in ["macro.html", "self.html"] {
+            let error = templates.render(name, Value::from(()), "x").unwrap_err();
+            assert!(
+                error.to_string().contains("recursion limit exceeded"),
+                "{error}"
+            );
+            assert_eq!(error.location.line, 2, "{error}");
+        }
+    }
+
+    #[test]
+    fn fuel_grows_with_the_site() {
+        assert_eq!(fuel_for(0), BASE_FUEL);
+        assert_eq!(fuel_for(100_000), 110_000_000);
+    }
 
     #[test]
     fn file_sizes_read_naturally() {
