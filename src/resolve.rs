@@ -324,8 +324,31 @@ fn check_unique_urls(config: &Config, library: &Library, diagnostics: &mut Diagn
     }
 }
 
+/// Broken links of one build that get a "did you mean" (each compares with every page).
+const MAX_SUGGESTIONS: usize = 200;
+
+/// How many of a page's anchors a missing-anchor hint lists.
+const ANCHORS_IN_HINT: usize = 8;
+
+/// The anchors a missing-anchor hint lists: the first few in order, footnotes left out.
+fn first_anchors<'a>(anchors: impl IntoIterator<Item = &'a String>) -> Vec<String> {
+    let mut first: Vec<&String> = (anchors.into_iter())
+        .filter(|a| !a.starts_with("fn-"))
+        .collect();
+    if first.len() > ANCHORS_IN_HINT {
+        first.select_nth_unstable(ANCHORS_IN_HINT);
+        first.truncate(ANCHORS_IN_HINT);
+    }
+    first.sort();
+    first.into_iter().cloned().collect()
+}
+
 /// Fills in the `@/` link placeholders, or reports each broken link at its line.
 fn resolve_links(config: &Config, library: &mut Library, diagnostics: &mut Diagnostics) {
+    let suggestions = std::cell::Cell::new(0usize);
+    let anchor_hints: std::cell::RefCell<
+        std::collections::HashMap<crate::content::Target, Vec<String>>,
+    > = Default::default();
     let lookup = |links: &[InternalLink],
                   file: &std::path::Path,
                   offset: usize,
@@ -347,8 +370,17 @@ fn resolve_links(config: &Config, library: &mut Library, diagnostics: &mut Diagn
                     ));
                 };
                 let Some(target) = library.lookup(&link.target) else {
-                    let suggestion =
-                        suggest_source(&link.target, library.by_source.keys().map(String::as_str));
+                    // A suggestion compares the target with every page: worth it for the first
+                    // broken links of a build, not for a hundred thousand of them.
+                    let suggestion = (suggestions.get() < MAX_SUGGESTIONS)
+                        .then(|| {
+                            suggestions.set(suggestions.get() + 1);
+                            suggest_source(
+                                &link.target,
+                                library.by_source.keys().map(String::as_str),
+                            )
+                        })
+                        .flatten();
                     let problem = match library.unpublished_reason(&link.target) {
                         Some(reason) => Problem::LinkToUnpublished {
                             target: link.target.clone(),
@@ -369,13 +401,12 @@ fn resolve_links(config: &Config, library: &mut Library, diagnostics: &mut Diagn
                 match library.resolve_anchor(target, anchor) {
                     Some(id) => format!("{path}#{id}"),
                     None => {
-                        let mut available: Vec<String> = library
-                            .anchors_of(target)
-                            .iter()
-                            .filter(|a| !a.starts_with("fn-"))
-                            .cloned()
-                            .collect();
-                        available.sort();
+                        // Once per target page, however many links miss its anchors.
+                        let available = anchor_hints
+                            .borrow_mut()
+                            .entry(target)
+                            .or_insert_with(|| first_anchors(library.anchors_of(target)))
+                            .clone();
                         at(
                             diagnostics,
                             Problem::MissingAnchor {

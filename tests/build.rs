@@ -3020,3 +3020,31 @@ fn the_default_theme_lists_ten_thousand_pages_on_one_page_within_its_limits() {
     assert_contains(&listing, "关于第0号事项的通知");
     assert_contains(&listing, "关于第9999号事项的通知");
 }
+
+#[test]
+fn many_links_to_missing_anchors_and_pages_are_reported_in_linear_time() {
+    let site = good_site();
+    let headings: String = (0..20_000).map(|n| format!("## h{n}\n\n")).collect();
+    site.write(
+        "content/reports/long.md",
+        format!("+++\ntitle = \"长\"\n+++\n{headings}"),
+    );
+    let links: String = (0..20_000)
+        .map(|n| format!("[x](@/reports/long.md#missing-{n}) [y](@/reports/gone-{n}.md)\n"))
+        .collect();
+    site.write(
+        "content/reports/links.md",
+        format!("+++\ntitle = \"链接\"\n+++\n{links}"),
+    );
+    let run = build_within(&site, LIMITS_DEADLINE);
+    assert_eq!(run.code(), Some(1));
+    assert_contains(
+        &run.stderr,
+        "has no heading with the anchor `#missing-19999`",
+    );
+    assert_contains(
+        &run.stderr,
+        "hint: anchors on that page: #h0, #h1, #h10, #h100",
+    );
+    assert_contains(&run.stderr, "points to no page or section");
+}

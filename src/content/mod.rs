@@ -154,7 +154,7 @@ impl Page {
 }
 
 /// What a content path names.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Target {
     /// A page.
     Page(PageId),
