@@ -10,6 +10,7 @@
 //!
 //! [`site::build`] runs the whole pipeline; `serve` and `check` reuse its stages.
 
+pub mod assets;
 pub mod config;
 pub mod content;
 pub mod dates;

@@ -11,16 +11,102 @@ use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
 
-/// The folders a build has created, so that the thousands of files written into them cost one
-/// `mkdir` per folder rather than one per file (on a busy disk each costs a fraction of a ms).
-#[derive(Debug, Default)]
-pub struct Folders {
+/// Where a build writes its files: below one output folder, creating each folder once (the
+/// thousands of files written into them cost one `mkdir` per folder rather than one per file; on
+/// a busy disk each costs a fraction of a ms), and, when asked, with compressed copies beside
+/// each text file.
+#[derive(Debug)]
+pub struct Writer {
+    out_dir: PathBuf,
+    compress: bool,
     created: std::sync::Mutex<std::collections::HashSet<PathBuf>>,
 }
 
-impl Folders {
+/// Smallest text file worth compressing: below this the gzip header and a request's own
+/// overhead eat the saving (nginx's `gzip_min_length` is a similar threshold).
+pub const COMPRESS_MIN_BYTES: usize = 512;
+
+/// Whether a file of this name gets `.gz` and `.br` copies under `--compress`: text formats a
+/// browser asks for compressed (`Accept-Encoding`), not images or video, which are already.
+pub fn compressible(file: &str) -> bool {
+    let extension = file.rsplit_once('.').map_or("", |(_, ext)| ext);
+    matches!(
+        extension.to_ascii_lowercase().as_str(),
+        "html"
+            | "htm"
+            | "css"
+            | "js"
+            | "mjs"
+            | "json"
+            | "xml"
+            | "svg"
+            | "txt"
+            | "vtt"
+            | "map"
+            | "webmanifest"
+            | "ico"
+            | "csv"
+            | "md"
+    )
+}
+
+impl Writer {
+    /// A writer into `out_dir`; `compress` adds `.gz` and `.br` beside every text file of at
+    /// least [`COMPRESS_MIN_BYTES`], for `gzip_static` and `brotli_static`.
+    pub fn new(out_dir: &Path, compress: bool) -> Writer {
+        Writer {
+            out_dir: out_dir.to_path_buf(),
+            compress,
+            created: Default::default(),
+        }
+    }
+
+    /// Writes `bytes` to `file` (relative, `/`-separated).
+    pub fn write(&self, file: &str, bytes: &[u8]) -> Result<(), WriteError> {
+        let target = self.place(file)?;
+        fs::write(&target, bytes).map_err(|error| failed(file, error))?;
+        self.compressed_copies(file, &target, bytes)
+    }
+
+    /// Copies `source` to `file` (relative, `/`-separated).
+    pub fn copy(&self, file: &str, source: &Path) -> Result<(), WriteError> {
+        let target = self.place(file)?;
+        if self.compress && compressible(file) {
+            let bytes = fs::read(source).map_err(|error| failed(file, error))?;
+            fs::write(&target, &bytes).map_err(|error| failed(file, error))?;
+            return self.compressed_copies(file, &target, &bytes);
+        }
+        fs::copy(source, &target)
+            .map(|_| ())
+            .map_err(|error| failed(file, error))
+    }
+
+    /// The checked path of `file`, with its folder made.
+    fn place(&self, file: &str) -> Result<PathBuf, WriteError> {
+        let target = crate::urlpath::confined(&self.out_dir, file).map_err(|e| failed(file, e))?;
+        if let Some(dir) = target.parent() {
+            self.ensure(dir).map_err(|e| failed(file, e))?;
+        }
+        Ok(target)
+    }
+
+    fn compressed_copies(&self, file: &str, target: &Path, bytes: &[u8]) -> Result<(), WriteError> {
+        if !self.compress || bytes.len() < COMPRESS_MIN_BYTES || !compressible(file) {
+            return Ok(());
+        }
+        let with = |extension: &str| {
+            let mut name = target.as_os_str().to_owned();
+            name.push(extension);
+            PathBuf::from(name)
+        };
+        let gz = format!("{file}.gz");
+        fs::write(with(".gz"), gzip(bytes)).map_err(|e| failed(&gz, e))?;
+        let br = format!("{file}.br");
+        fs::write(with(".br"), brotli(bytes)).map_err(|e| failed(&br, e))
+    }
+
     /// Creates `dir` and its parents unless this build already did.
-    pub fn ensure(&self, dir: &Path) -> io::Result<()> {
+    fn ensure(&self, dir: &Path) -> io::Result<()> {
         let known = |dir: &Path| {
             self.created
                 .lock()
@@ -36,6 +122,43 @@ impl Folders {
         }
         Ok(())
     }
+}
+
+fn failed(file: &str, error: io::Error) -> WriteError {
+    WriteError {
+        file: file.to_string(),
+        error,
+    }
+}
+
+/// gzip at the highest level: written once, served many times.
+fn gzip(bytes: &[u8]) -> Vec<u8> {
+    use std::io::Write;
+    let mut encoder = flate2::write::GzEncoder::new(
+        Vec::with_capacity(bytes.len() / 3),
+        flate2::Compression::best(),
+    );
+    // Writing into a Vec cannot fail.
+    let _ = encoder.write_all(bytes);
+    encoder.finish().unwrap_or_default()
+}
+
+/// Brotli quality for pages: 11 compresses a page 5–10% better than 9 but takes several times
+/// as long, which a 10,000-page build would feel (see docs/BENCHMARKS.md).
+const BROTLI_QUALITY: i32 = 9;
+/// Brotli window (log2 of bytes): 22 is brotli's default, 4 MiB.
+const BROTLI_WINDOW: i32 = 22;
+
+fn brotli(bytes: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(bytes.len() / 3);
+    let params = brotli::enc::BrotliEncoderParams {
+        quality: BROTLI_QUALITY,
+        lgwin: BROTLI_WINDOW,
+        ..Default::default()
+    };
+    // Reading a slice and writing a Vec cannot fail.
+    let _ = brotli::BrotliCompress(&mut &bytes[..], &mut out, &params);
+    out
 }
 
 /// Marks folders gongkai owns beside the output, so leftovers can be found and removed safely.
@@ -147,45 +270,6 @@ pub struct WriteError {
     pub file: String,
     /// Why.
     pub error: io::Error,
-}
-
-/// Writes `bytes` to `file` (relative, `/`-separated) below `out_dir`.
-pub fn write(
-    out_dir: &Path,
-    file: &str,
-    bytes: &[u8],
-    folders: &Folders,
-) -> Result<(), WriteError> {
-    place(out_dir, file, folders, |target| fs::write(target, bytes))
-}
-
-/// Copies `source` to `file` (relative, `/`-separated) below `out_dir`.
-pub fn copy(
-    out_dir: &Path,
-    file: &str,
-    source: &Path,
-    folders: &Folders,
-) -> Result<(), WriteError> {
-    place(out_dir, file, folders, |target| {
-        fs::copy(source, target).map(|_| ())
-    })
-}
-
-fn place(
-    out_dir: &Path,
-    file: &str,
-    folders: &Folders,
-    put: impl FnOnce(&Path) -> io::Result<()>,
-) -> Result<(), WriteError> {
-    let failed = |error| WriteError {
-        file: file.to_string(),
-        error,
-    };
-    let target = crate::urlpath::confined(out_dir, file).map_err(failed)?;
-    if let Some(dir) = target.parent() {
-        folders.ensure(dir).map_err(failed)?;
-    }
-    put(&target).map_err(failed)
 }
 
 /// Something gongkai made beside the output that it could not remove: named, never hidden.

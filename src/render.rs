@@ -5,7 +5,6 @@
 //! the library, not to the size of the output. Jobs are also what the preview server re-runs
 //! selectively after a change.
 
-use std::path::Path;
 use std::sync::Arc;
 
 use minijinja::value::Value;
@@ -14,7 +13,7 @@ use rayon::prelude::*;
 use crate::config::Config;
 use crate::content::{Library, PageId, SectionId};
 use crate::diagnostics::{Diagnostic, Location, Problem};
-use crate::output::{self, Folders, WriteError};
+use crate::output::{WriteError, Writer};
 use crate::pagination::{pager_count, pager_path, pager_window};
 use crate::templates::Templates;
 use crate::templates::views::{
@@ -158,8 +157,7 @@ pub fn render_jobs(
     site: &Arc<SiteData>,
     templates: &Templates,
     jobs: &[Job],
-    out_dir: &Path,
-    folders: &Folders,
+    writer: &Writer,
 ) -> (Vec<Diagnostic>, Vec<WriteError>) {
     jobs.par_iter()
         .filter_map(|job| {
@@ -168,9 +166,7 @@ pub fn render_jobs(
                 Err(diagnostic) => return Some(Err(diagnostic)),
             };
             let file = output_file(&site.config.base_path, &path);
-            output::write(out_dir, &file, html.as_bytes(), folders)
-                .err()
-                .map(Ok)
+            writer.write(&file, html.as_bytes()).err().map(Ok)
         })
         .partition_map(|failure| match failure {
             Err(diagnostic) => rayon::iter::Either::Left(diagnostic),

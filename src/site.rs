@@ -12,11 +12,12 @@ use std::time::{Duration, Instant};
 
 use rayon::prelude::*;
 
+use crate::assets::Fingerprints;
 use crate::config::{Config, io_detail};
 use crate::content::load::{is_ignored, shown, skipped_diagnostic};
 use crate::content::{self, Library, LoadOptions};
 use crate::diagnostics::{Diagnostic, Diagnostics, Location, Problem, WriteCause};
-use crate::output::{self, Folders, Guard, Leftover, Staging, WriteError};
+use crate::output::{self, Guard, Leftover, Staging, WriteError, Writer};
 use crate::render::{self, Job};
 use crate::templates::Templates;
 use crate::templates::views::SiteData;
@@ -36,6 +37,10 @@ pub struct BuildOptions {
     pub load: LoadOptions,
     /// Replace an output folder that is not empty and was not written by gongkai.
     pub force: bool,
+    /// Also write `.gz` and `.br` beside each text file, for `gzip_static` / `brotli_static`.
+    pub compress: bool,
+    /// Give the theme's assets content-hashed names (see [`crate::assets`]); off in the preview.
+    pub fingerprint_assets: bool,
 }
 
 impl BuildOptions {
@@ -47,6 +52,8 @@ impl BuildOptions {
             base_url: None,
             load: LoadOptions::default(),
             force: false,
+            compress: false,
+            fingerprint_assets: true,
         }
     }
 
@@ -127,7 +134,12 @@ impl Site {
         let (mut library, mut diagnostics) = content::load(&config, &options.load);
         crate::resolve::resolve(&config, &mut library, &mut diagnostics);
         let library = Arc::new(library);
-        let data = Arc::new(SiteData::new(config.clone(), library.clone()));
+        let mut data = SiteData::new(config.clone(), library.clone());
+        if let Some(theme) = config.theme_dir().filter(|_| options.fingerprint_assets) {
+            let (statics, _) = static_files(&config);
+            data = data.with_fingerprints(Fingerprints::of(&statics, &theme.join("static")));
+        }
+        let data = Arc::new(data);
         let templates = match Templates::load(&config, data.clone()) {
             Ok(templates) => Some(templates),
             Err(problems) => {
@@ -148,7 +160,7 @@ impl Site {
         // With URL clashes already reported by `resolve`, comparing every output again would
         // only say the same twice.
         let compare_jobs = !diagnostics.has_errors();
-        diagnostics.extend(site.output_problems(compare_jobs));
+        diagnostics.extend(site.output_problems(compare_jobs, options.compress));
         if diagnostics.has_errors() {
             Err(diagnostics.sorted())
         } else {
@@ -161,17 +173,18 @@ impl Site {
         render::plan(&self.library, &self.templates)
     }
 
-    /// Writes the whole site into `out_dir` (which should be empty).
-    pub fn write(&self, out_dir: &Path) -> Result<(usize, usize), Vec<Diagnostic>> {
+    /// Writes the whole site into `out_dir` (which should be empty), with compressed copies of
+    /// text files if `compress`.
+    pub fn write(&self, out_dir: &Path, compress: bool) -> Result<(usize, usize), Vec<Diagnostic>> {
         let copies = self.files_to_copy();
         let jobs = self.jobs();
-        let folders = Folders::default();
+        let writer = Writer::new(out_dir, compress);
         let mut failed: Vec<WriteError> = copies
             .par_iter()
-            .filter_map(|(dest, source)| output::copy(out_dir, dest, source, &folders).err())
+            .filter_map(|(dest, source)| writer.copy(dest, source).err())
             .collect();
         let (template_problems, write_failures) =
-            render::render_jobs(&self.data, &self.templates, &jobs, out_dir, &folders);
+            render::render_jobs(&self.data, &self.templates, &jobs, &writer);
         failed.extend(write_failures);
         let mut diagnostics = Diagnostics::new();
         diagnostics.extend(template_problems);
@@ -188,7 +201,7 @@ impl Site {
     /// "404.html"` and the 404 page). Compared as files, after every URL is mapped to one.
     /// Also reports what the static folders' walk left out, and files copied onto each other.
     /// Run by [`Site::load`], so the preview server hears of every clash the build would.
-    fn output_problems(&self, compare_jobs: bool) -> Vec<Diagnostic> {
+    fn output_problems(&self, compare_jobs: bool, compress: bool) -> Vec<Diagnostic> {
         let (copies, mut problems) = self.collect_copies();
         if !compare_jobs {
             return problems;
@@ -210,6 +223,15 @@ impl Site {
             )
             .collect();
         let mut claims = Claims::default();
+        // With --compress, `a.css` also writes `a.css.gz` and `a.css.br`, which a static file of
+        // that name must not silently replace.
+        let mut claim = |file: String, owner: PathBuf| {
+            if compress && output::compressible(&file) {
+                claims.claim(format!("{file}.gz"), owner.clone());
+                claims.claim(format!("{file}.br"), owner.clone());
+            }
+            claims.claim(file, owner);
+        };
         for (job, file) in jobs.iter().zip(files) {
             let owner = match job {
                 Job::Redirect { to, .. } if source_of.contains_key(to.as_str()) => {
@@ -217,10 +239,10 @@ impl Site {
                 }
                 _ => PathBuf::from(render::job_owner(&self.library, job)),
             };
-            claims.claim(file, owner);
+            claim(file, owner);
         }
         for (file, source) in copies {
-            claims.claim(file, shown(&self.config, &source));
+            claim(file, shown(&self.config, &source));
         }
         problems.extend(claims.clashes().into_iter().map(|clash| {
             let problem = if clash.file == clash.other_file {
@@ -257,6 +279,9 @@ impl Site {
     /// sources for one file (only the site's static folder may replace the theme's).
     fn collect_copies(&self) -> (BTreeMap<String, PathBuf>, Vec<Diagnostic>) {
         let (mut files, mut problems) = static_files(&self.config);
+        for (hashed, source) in self.data.fingerprints.files() {
+            files.insert(hashed.to_string(), source.to_path_buf());
+        }
         let base = self.config.base_path.as_str();
         let local = |path: &str| path.strip_prefix(base).unwrap_or(path).to_string();
         let loose = (self.library.static_files.iter()).map(|f| (f.output.clone(), &f.source));
@@ -356,7 +381,7 @@ pub fn build(options: &BuildOptions) -> Result<BuildReport, Vec<Diagnostic>> {
             detail: io_detail(&e, &output),
         })
     })?;
-    let (jobs, files) = site.write(staging.path())?;
+    let (jobs, files) = site.write(staging.path(), options.compress)?;
     let committed = staging.commit().map_err(|e| {
         refused(Problem::Io {
             action: "replace the output folder",

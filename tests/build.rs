@@ -3048,3 +3048,141 @@ fn many_links_to_missing_anchors_and_pages_are_reported_in_linear_time() {
     );
     assert_contains(&run.stderr, "points to no page or section");
 }
+
+// ---------------------------------------------------------------------------------------------
+// Deploying (issue 12): compressed copies and content-hashed theme assets
+// ---------------------------------------------------------------------------------------------
+
+/// A site with a theme of one stylesheet, one script, one image and one text file, and a page
+/// template that links them through `get_url`.
+fn asset_theme_site() -> Site {
+    let site = good_site();
+    let toml = fs::read_to_string(site.root().join("site.toml")).unwrap();
+    site.write("site.toml", format!("theme = \"t\"\n{toml}"));
+    site.write(
+        "themes/t/static/css/a.css",
+        "body { margin: 0 }\n".repeat(60),
+    );
+    site.write("themes/t/static/js/b.js", "console.log(1);\n");
+    site.write("themes/t/static/img/c.png", [0u8, 1, 2, 3].repeat(300));
+    site.write("themes/t/static/notes.txt", "x".repeat(2000));
+    site.write(
+        "templates/index.html",
+        "<link rel=stylesheet href=\"{{ get_url(path='css/a.css') }}\">\
+         <script src=\"{{ get_url(path='/js/b.js') }}\"></script>\
+         <img src=\"{{ get_url(path='img/c.png') }}\" alt=\"\">\
+         <a href=\"{{ get_url(path='notes.txt') }}\">notes</a>\
+         <a href=\"{{ get_url(path='css/missing.css') }}\">missing</a>",
+    );
+    site
+}
+
+/// The one `name.<10 hex>.ext` file beside `plain` in the output.
+fn hashed_twin(site: &Site, plain: &str) -> String {
+    let (folder, name) = plain.rsplit_once('/').unwrap_or(("", plain));
+    let (stem, ext) = name.rsplit_once('.').unwrap();
+    let twins: Vec<String> = fs::read_dir(site.public().join(folder))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| {
+            n.strip_prefix(&format!("{stem}."))
+                .and_then(|rest| rest.strip_suffix(&format!(".{ext}")))
+                .is_some_and(|hash| hash.len() == 10 && hash.bytes().all(|b| b.is_ascii_hexdigit()))
+        })
+        .collect();
+    assert_eq!(twins.len(), 1, "{plain}: {twins:?}");
+    match folder {
+        "" => twins[0].clone(),
+        folder => format!("{folder}/{}", twins[0]),
+    }
+}
+
+#[test]
+fn theme_assets_get_content_hashed_names_that_get_url_answers_with() {
+    let site = asset_theme_site();
+    site.build_ok(&[]);
+    let home = site.html("");
+    for plain in ["css/a.css", "js/b.js", "img/c.png"] {
+        let hashed = hashed_twin(&site, plain);
+        assert_contains(&home, &format!("\"/{hashed}\""));
+        assert_eq!(
+            fs::read(site.public().join(&hashed)).unwrap(),
+            fs::read(site.public().join(plain)).unwrap(),
+            "{hashed} holds {plain}'s bytes"
+        );
+    }
+    // Not an asset kind, or not a file of the theme: the plain name.
+    assert_contains(&home, "href=\"/notes.txt\"");
+    assert_contains(&home, "href=\"/css/missing.css\"");
+    // The site's own static file replaces the theme's bytes, and so its hash.
+    let before = hashed_twin(&site, "css/a.css");
+    site.write("static/css/a.css", "body { margin: 1px }\n");
+    site.build_ok(&[]);
+    let after = hashed_twin(&site, "css/a.css");
+    assert_ne!(before, after);
+    assert_contains(&site.html(""), &format!("\"/{after}\""));
+    assert_eq!(
+        fs::read_to_string(site.public().join(&after)).unwrap(),
+        "body { margin: 1px }\n"
+    );
+}
+
+#[test]
+fn compress_writes_gzip_and_brotli_copies_of_text_files() {
+    use std::io::Read as _;
+    let site = asset_theme_site();
+    site.write(
+        "content/reports/big.md",
+        format!(
+            "+++\ntitle = \"长文\"\n+++\n{}",
+            "依法行政，建设法治政府。\n\n".repeat(100)
+        ),
+    );
+    site.build_ok(&[]);
+    let page = "reports/big/index.html";
+    assert!(
+        !site.public().join(format!("{page}.gz")).exists(),
+        "only with --compress"
+    );
+    site.build_ok(&["--compress"]);
+    let mut checked = 0;
+    for file in [page, "css/a.css", "notes.txt"] {
+        let plain = fs::read(site.public().join(file)).unwrap();
+        let mut gunzipped = Vec::new();
+        flate2::read::GzDecoder::new(
+            &fs::read(site.public().join(format!("{file}.gz"))).unwrap()[..],
+        )
+        .read_to_end(&mut gunzipped)
+        .unwrap();
+        assert_eq!(gunzipped, plain, "{file}.gz");
+        let mut unbrotlied = Vec::new();
+        brotli::Decompressor::new(
+            &fs::read(site.public().join(format!("{file}.br"))).unwrap()[..],
+            4096,
+        )
+        .read_to_end(&mut unbrotlied)
+        .unwrap();
+        assert_eq!(unbrotlied, plain, "{file}.br");
+        checked += 1;
+    }
+    assert_eq!(checked, 3);
+    let hashed = hashed_twin(&site, "css/a.css");
+    assert!(site.public().join(format!("{hashed}.gz")).is_file());
+    // Images are compressed already; tiny files are not worth it.
+    assert!(!site.public().join("img/c.png.gz").exists());
+    assert!(
+        !site.public().join("js/b.js.gz").exists(),
+        "below the size threshold"
+    );
+}
+
+#[test]
+fn a_static_file_named_like_a_compressed_copy_is_a_clash_under_compress() {
+    let site = asset_theme_site();
+    site.write("static/notes.txt.gz", "not gzip");
+    site.build_ok(&[]);
+    let run = site.build(&["--compress"]);
+    assert_eq!(run.code(), Some(1), "{}", run.stderr);
+    assert_contains(&run.stderr, "static/notes.txt.gz");
+    assert_contains(&run.stderr, "themes/t/static/notes.txt");
+}

@@ -28,6 +28,9 @@ pub struct Args {
     /// Replace the output folder even if it holds files that no gongkai build wrote
     #[arg(long)]
     force: bool,
+    /// Also write .gz and .br beside each text file, for nginx's gzip_static / brotli_static
+    #[arg(long)]
+    compress: bool,
 }
 
 /// Builds, prints problems and a summary, and maps the outcome to an exit code.
@@ -49,6 +52,8 @@ pub fn run(args: Args) -> ExitCode {
         },
         root: args.root,
         force: args.force,
+        compress: args.compress,
+        fingerprint_assets: true,
     };
     let output = options.output_dir();
     let existed = output.exists();

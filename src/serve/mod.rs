@@ -122,6 +122,8 @@ pub fn run(
     let server_id: Arc<str> = server_id().into();
     let build_options = BuildOptions {
         force: false,
+        compress: false,
+        fingerprint_assets: false,
         root: root.clone(),
         output: None,
         base_url: Some(listening.base_url()),

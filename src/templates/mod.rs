@@ -494,11 +494,9 @@ fn register_functions(env: &mut Environment<'static>, site: &Arc<SiteData>) {
                 None => url.to_string(),
             });
         }
-        Ok(format!(
-            "{}{}",
-            s.config.base_path,
-            path.trim_start_matches('/')
-        ))
+        let path = path.trim_start_matches('/');
+        let path = s.fingerprints.get(path).unwrap_or(path);
+        Ok(format!("{}{path}", s.config.base_path))
     });
     let s = site.clone();
     env.add_function(

@@ -24,9 +24,18 @@ pub struct SiteData {
     pub config_value: Value,
     /// Each page's index in its section's order, for `lower`/`higher` without a search.
     position_in_section: Vec<usize>,
+    /// Content-hashed names of the theme's assets, which `get_url` answers with (empty in the
+    /// preview).
+    pub fingerprints: crate::assets::Fingerprints,
 }
 
 impl SiteData {
+    /// The same, with `get_url` answering with the hashed names of `fingerprints`.
+    pub fn with_fingerprints(mut self, fingerprints: crate::assets::Fingerprints) -> SiteData {
+        self.fingerprints = fingerprints;
+        self
+    }
+
     /// Bundles config and library for the views.
     pub fn new(config: Arc<Config>, library: Arc<Library>) -> SiteData {
         let config_value = Value::from(Serde(&*config));
@@ -41,6 +50,7 @@ impl SiteData {
             library,
             config_value,
             position_in_section,
+            fingerprints: Default::default(),
         }
     }
 
