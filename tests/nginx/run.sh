@@ -98,6 +98,9 @@ hashed_re='\.[0-9a-f]{10}\.(css|js|mjs|svg|png|jpg|jpeg|webp|avif|gif|ico|woff|w
 theme_hashed=$(cd "$pub" && find . -type f | grep -E "$hashed_re" | grep -vE '\.[0-9]{10}\.[a-z0-9]+$' | sort | head -n 1 | sed 's|^\.||')
 echo 'body { margin: 0; }' >"$pub/gongkai-test.3f2a9c1b0d.css"
 echo '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 1 1"/>' >"$pub/gongkai-test.2024031501.svg"
+# Types the demo has no file of, that deploy/nginx.conf must get right.
+head -c 4096 "$pub/videos/minfadian-jin-shequ/minfadian-jin-shequ.mp4" >"$pub/gongkai-test.webm"
+echo 'export const ok = true;' >"$pub/gongkai-test.mjs"
 # A stylesheet and a script of the theme, whatever their names become.
 css_path=$(cd "$pub" && find css -name '*.css' | sort | head -n 1 | sed 's|^|/|')
 js_path=$(cd "$pub" && find js -name '*.js' | sort | head -n 1 | sed 's|^|/|')
@@ -386,6 +389,10 @@ get mp4head "$v6$mp4" -I
 expect mp4head "video HEAD: Accept-Ranges: bytes, its length, video/mp4" 200 Accept-Ranges=bytes Content-Length="$mp4_size" Content-Type=video/mp4
 get vtt "$v6/videos/minfadian-jin-shequ/minfadian-jin-shequ.vtt"
 expect vtt "captions as text/vtt; charset=utf-8" 200 Content-Type='text/vtt; charset=utf-8' body="$pub/videos/minfadian-jin-shequ/minfadian-jin-shequ.vtt"
+get webm "$v6/gongkai-test.webm" -H 'Range: bytes=0-99'
+expect webm "a .webm video as video/webm, by range" 206 Content-Type=video/webm Content-Range='bytes 0-99/4096'
+get mjs "$v6/gongkai-test.mjs"
+expect mjs "a JavaScript module (.mjs) as JavaScript, UTF-8" 200 Content-Type='(application|text)/javascript; charset=utf-8'
 get poster "$v6/videos/minfadian-jin-shequ/poster.jpg"
 expect poster "poster image as image/jpeg" 200 Content-Type=image/jpeg
 get pdf "$v6/reports/2023-fazhi-zhengfu-jianshe/fujian1-2023-zhuyao-zhibiao.pdf"
