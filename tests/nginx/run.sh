@@ -7,9 +7,11 @@
 # as 301s (deploy/aliases-to-nginx.sh), the same bytes over IPv6 and IPv4, the security and
 # cache headers on every kind of response, no folder listings, no hidden files. Then, on the
 # nginx-served pages, the axe-core suite (tests/browser/a11y.mjs) and a Chromium check that
-# nothing breaks under the server's headers (tests/nginx/console.mjs).
+# nothing breaks under the server's headers (tests/nginx/console.mjs). Last, the file's
+# commented HTTPS set-up, made live as its comments say with a test certificate: HTTP/2, HSTS,
+# plain HTTP redirected.
 #
-# Usage: sh tests/nginx/run.sh        (from anywhere; needs nginx, curl, gzip, node ≥ 18,
+# Usage: sh tests/nginx/run.sh        (from anywhere; needs nginx, curl, gzip, openssl, node ≥ 18,
 #                                      /usr/bin/chromium, cargo or GONGKAI=/path/to/gongkai)
 # Env:   NGINX=/path/to/nginx  (default: nginx on PATH, else /usr/sbin/nginx)
 #        CI=true               a missing nginx is a failure, not a skip
@@ -201,15 +203,34 @@ port=$(pick_port)
 etc=$(dirname "$("$NGINX" -V 2>&1 | tr ' ' '\n' | sed -n 's/^--conf-path=//p')")
 etc=${etc:-/etc/nginx}
 
-write_config() { # write_config DIR PORT with-brotli(yes|no)
+# write_config DIR PORT with-brotli(yes|no) [TLS_PORT]
+# With TLS_PORT, the file's HTTPS set-up as its comments say: the 443 lines and the HSTS header
+# uncommented (the test's own certificate), the port-80 listens moved to the redirecting server
+# at the end, which is uncommented too.
+write_config() {
   dir=$1
   mkdir -p "$dir/snippets"
   ln -sf "$etc/mime.types" "$dir/mime.types"
   cp "$conf/snippets/gongkai-redirects.conf" "$dir/snippets/" 2>/dev/null || true
-  sed -e "s|^\([ ]*\)listen 80;\$|\1listen 127.0.0.1:$2;|" \
-    -e "s|^\([ ]*\)listen \[::\]:80;\$|\1listen [::1]:$2;|" \
-    -e "s|^\([ ]*\)root /srv/www/site;\$|\1root $pub;|" \
-    "$root/deploy/nginx.conf" >"$dir/gongkai.conf"
+  if [ -z "${4:-}" ]; then
+    sed -e "s|^\([ ]*\)listen 80;\$|\1listen 127.0.0.1:$2;|" \
+      -e "s|^\([ ]*\)listen \[::\]:80;\$|\1listen [::1]:$2;|" \
+      -e "s|^\([ ]*\)root /srv/www/site;\$|\1root $pub;|" \
+      "$root/deploy/nginx.conf" >"$dir/gongkai.conf"
+  else
+    sed -e '/^    listen 80;$/d' -e '/^    listen \[::\]:80;$/d' \
+      -e "s|^    #listen 443 ssl http2;\$|    listen 127.0.0.1:$4 ssl http2;|" \
+      -e "s|^    #listen \[::\]:443 ssl http2;\$|    listen [::1]:$4 ssl http2;|" \
+      -e "s|^    #ssl_certificate .*|    ssl_certificate $work/tls/cert.pem;|" \
+      -e "s|^    #ssl_certificate_key .*|    ssl_certificate_key $work/tls/key.pem;|" \
+      -e 's|^    #\(ssl_[a-z_]* \)|    \1|' \
+      -e 's|^    #\(add_header Strict-Transport-Security \)|    \1|' \
+      -e '/^#server {$/,/^#}$/s/^#//' \
+      -e "s|^    listen 80;\$|    listen 127.0.0.1:$2;|" \
+      -e "s|^    listen \[::\]:80;\$|    listen [::1]:$2;|" \
+      -e "s|/srv/www/site|$pub|g" \
+      "$root/deploy/nginx.conf" >"$dir/gongkai.conf"
+  fi
   load=
   if [ "$3" = yes ]; then
     cp "$root/deploy/snippets/gongkai-brotli.conf" "$dir/snippets/"
@@ -255,7 +276,8 @@ fi
 
 nginx_test() { # nginx_test DIR: `nginx -t` passes with no warning
   "$NGINX" -t -p "$work/" -c "$1/nginx.conf" -e "$work/test.log" >"$work/test.out" 2>&1 || return 1
-  ! grep -s -E '\[(warn|error|crit|alert|emerg)\]' "$work/test.out" "$work/test.log"
+  # (nginx 1.25.1 and later deprecate `listen … http2`, as the file's comment says.)
+  ! grep -s -E '\[(warn|error|crit|alert|emerg)\]' "$work/test.out" "$work/test.log" | grep -v 'listen \.\.\. http2" directive is deprecated'
 }
 # The file must work where the brotli module is not installed: here without the module and
 # without the brotli snippet (the wildcard include then matches nothing).
@@ -281,9 +303,10 @@ fi
 v6="http://[::1]:$port"
 v4="http://127.0.0.1:$port"
 curl_() { curl -s -S -g --noproxy '*' --max-time 10 "$@"; }
-start_nginx() {
-  "$NGINX" -p "$work/" -c "$conf/nginx.conf" -e "$work/error.log" </dev/null >>"$work/nginx.out" 2>&1 &
+start_nginx() { # start_nginx CONF_DIR URL ...: nginx running and answering every URL
+  "$NGINX" -p "$work/" -c "$1/nginx.conf" -e "$work/error.log" </dev/null >>"$work/nginx.out" 2>&1 &
   nginx_pid=$!
+  shift
   i=0
   while [ "$i" -lt 100 ]; do
     if ! kill -0 "$nginx_pid" 2>/dev/null; then
@@ -291,16 +314,18 @@ start_nginx() {
       nginx_pid=
       return 1
     fi
-    if curl_ -o /dev/null --max-time 1 "$v6/" 2>/dev/null && curl_ -o /dev/null --max-time 1 "$v4/" 2>/dev/null; then
-      return 0
-    fi
+    _s_all=yes
+    for _s_url in "$@"; do
+      curl_ -k -o /dev/null --max-time 1 "$_s_url" 2>/dev/null || _s_all=no
+    done
+    [ "$_s_all" = no ] || return 0
     sleep 0.1
     i=$((i + 1))
   done
   return 1
 }
 attempt=1
-until start_nginx; do
+until start_nginx "$conf" "$v6/" "$v4/"; do
   stop_nginx
   if [ "$attempt" -ge 3 ] || ! grep -q 'Address already in use' "$work/error.log" "$work/nginx.out" 2>/dev/null; then
     fail "nginx starts on [::1] and 127.0.0.1" "$(cat "$work/nginx.out" "$work/error.log" 2>/dev/null | tail -n 20)"
@@ -533,8 +558,49 @@ if ! grep -q '^console: [0-9]* passed, 0 failed$' "$work/console.out"; then
   [ "$bad" -gt 0 ] || fail "Chromium console check (tests/nginx/console.mjs) ran to the end"
 fi
 
-# nginx itself had nothing serious to say.
+# ---------------------------------------------------------------------------------------------
+# HTTPS as the file's comments describe it, with a certificate made for the test: HTTP/2 over
+# IPv6 and IPv4, the HSTS header, and plain HTTP redirected to HTTPS except ACME challenges.
 stop_nginx
+if ! command -v openssl >/dev/null; then
+  if [ "${CI:-}" = true ]; then fail "HTTPS set-up" "no openssl to make a test certificate"; else echo "note no openssl: the HTTPS set-up is not tested"; fi
+else
+  mkdir -p "$work/tls" "$pub/.well-known/acme-challenge"
+  echo "acme token" >"$pub/.well-known/acme-challenge/gongkai-test"
+  timeout 60 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 \
+    -subj /CN=www.example.gov.cn -keyout "$work/tls/key.pem" -out "$work/tls/cert.pem" >"$work/tls/openssl.out" 2>&1
+  plain=$(pick_port)
+  tls=$(pick_port)
+  [ "$tls" != "$plain" ] || tls=$(pick_port)
+  write_config "$work/conf-tls" "$plain" "$brotli" "$tls"
+  listens=$(grep -E '^[[:space:]]*listen ' "$work/conf-tls/gongkai.conf" | tr -s ' ' | sed 's/^ //' | sort | tr '\n' ' ')
+  want=$(printf 'listen %s;\n' "127.0.0.1:$plain" "127.0.0.1:$tls ssl http2" "[::1]:$plain" "[::1]:$tls ssl http2" | sort | tr '\n' ' ')
+  if [ "$listens" != "$want" ]; then
+    fail "HTTPS set-up: the commented 443 lines and redirecting server made live" "listen lines: $listens" "expected:     $want"
+  elif ! nginx_test "$work/conf-tls"; then
+    fail "nginx -t: the HTTPS set-up, no warnings" "$(cat "$work/test.out" "$work/test.log")"
+  elif ! start_nginx "$work/conf-tls" "https://[::1]:$tls/" "https://127.0.0.1:$tls/" "http://[::1]:$plain/"; then
+    fail "nginx starts with the HTTPS set-up" "$(tail -n 20 "$work/error.log")"
+  else
+    pass "nginx -t and start: the HTTPS set-up (443 lines uncommented, port 80 redirecting)"
+    for base in "https://[::1]:$tls" "https://127.0.0.1:$tls"; do
+      get tls "$base/" -k --http2
+      expect tls "HTTPS $base/: the home page, HSTS and the security headers" 200 body="$pub/index.html" \
+        Strict-Transport-Security='max-age=[0-9]+.*' Content-Security-Policy="default-src 'self'; .*" X-Content-Type-Options=nosniff
+      version=$(curl_ -k --http2 -o /dev/null -w '%{http_version}' "$base/" 2>&1 || true)
+      if [ "$version" = 2 ]; then pass "HTTPS $base/: HTTP/2"; else fail "HTTPS $base/: HTTP/2" "HTTP version: $version"; fi
+    done
+    get tls404 "https://[::1]:$tls/no-such-page/" -k --http2
+    expect tls404 "HTTPS missing page: 404 with the theme's page and HSTS" 404 body="$pub/404.html" Strict-Transport-Security='max-age=[0-9]+.*'
+    get to_https "http://[::1]:$plain/reports/?page=1"
+    expect to_https "plain HTTP: 301 to the same URL over HTTPS" 301 Location='https://\[::1\]/reports/\?page=1'
+    get acme "http://127.0.0.1:$plain/.well-known/acme-challenge/gongkai-test"
+    expect acme "plain HTTP: ACME challenges still answered (certificate renewal)" 200 body="$pub/.well-known/acme-challenge/gongkai-test"
+  fi
+  stop_nginx
+fi
+
+# nginx itself had nothing serious to say.
 if grep -E '\[(crit|alert|emerg)\]' "$work/error.log" >"$work/serious.log"; then
   fail "nginx error log: no crit/alert/emerg" "$(head -n 10 "$work/serious.log")"
 else
