@@ -66,7 +66,22 @@ stop_nginx() {
   wait "$nginx_pid" 2>/dev/null || true
   nginx_pid=
 }
+# The long steps run in the background and are waited for, so that a signal reaches the traps
+# at once (the shell would otherwise wait for them to finish) and they are stopped too.
+child=
+run() {
+  "$@" &
+  child=$!
+  if wait "$child"; then
+    child=
+  else
+    _r_status=$?
+    child=
+    return "$_r_status"
+  fi
+}
 cleanup() {
+  if [ -n "$child" ]; then kill -TERM "$child" 2>/dev/null || true; fi
   stop_nginx
   rm -rf "$work"
 }
@@ -83,7 +98,7 @@ mkdir -p "$conf/snippets" "$out" "$work/tmp"
 if [ -n "${GONGKAI:-}" ]; then
   gongkai=$GONGKAI
 else
-  (cd "$root" && timeout 900 cargo build -q --bin gongkai)
+  (cd "$root" && run timeout 900 cargo build -q --bin gongkai)
   gongkai="$root/target/debug/gongkai"
 fi
 GONGKAI_NOW="${GONGKAI_NOW:-2026-11-27T12:00:00+08:00}" timeout 120 "$gongkai" build --root "$root" --output "$pub"
@@ -543,12 +558,13 @@ done
 if [ ! -f "$browser/node_modules/playwright-core/package.json" ] || [ ! -f "$browser/node_modules/axe-core/axe.min.js" ]; then
   (cd "$browser" && timeout 600 npm ci --ignore-scripts --no-audit --no-fund --loglevel=error)
 fi
-if timeout 540 node "$browser/a11y.mjs" --base-url "$v6/" >"$work/a11y.out" 2>&1; then
+# (TMPDIR: the browsers' profiles go in the work folder, removed even if they are killed.)
+if run env TMPDIR="$work" timeout 540 node "$browser/a11y.mjs" --base-url "$v6/" >"$work/a11y.out" 2>&1; then
   pass "axe-core suite (tests/browser/a11y.mjs) on the pages nginx serves: $(grep -E '^a11y: .* runs' "$work/a11y.out" | tail -n 1)"
 else
   fail "axe-core suite (tests/browser/a11y.mjs) on the pages nginx serves" "$(tail -n 40 "$work/a11y.out")"
 fi
-timeout 180 node "$here/console.mjs" "$v4/" >"$work/console.out" 2>&1 || true
+run env TMPDIR="$work" timeout 180 node "$here/console.mjs" "$v4/" >"$work/console.out" 2>&1 || true
 sed 's/^/  /' "$work/console.out"
 ok=$(grep -c '^ok ' "$work/console.out" || true)
 bad=$(grep -c '^FAIL ' "$work/console.out" || true)
