@@ -101,7 +101,7 @@ else
   (cd "$root" && run timeout 900 cargo build -q --bin gongkai)
   gongkai="$root/target/debug/gongkai"
 fi
-GONGKAI_NOW="${GONGKAI_NOW:-2026-11-27T12:00:00+08:00}" timeout 120 "$gongkai" build --root "$root" --output "$pub"
+GONGKAI_NOW="${GONGKAI_NOW:-2026-11-27T12:00:00+08:00}" timeout 120 "$gongkai" build --root "$root" --output "$pub" --compress
 
 # What the checks need beside the built files: hidden files that must stay hidden, a
 # /.well-known/ file that must be served, a content-hashed asset name (the theme's own, once they
@@ -124,15 +124,17 @@ js_path=$(cd "$pub" && find js -name '*.js' | sort | head -n 1 | sed 's|^|/|')
 css_cache=no-cache
 if printf '%s\n' "$css_path" | grep -qE "$hashed_re"; then css_cache='public, max-age=31536000, immutable'; fi
 
-# gzip_static: a page with a `.gz` beside it (`gongkai build --compress` will write them; until
-# then the test makes one). Its own compressed bytes must come back, not a fresh compression.
+# gzip_static: a page with the `.gz` that `gongkai build --compress` wrote beside it. Its own
+# compressed bytes must come back, not a fresh compression.
 static_page=/reports/2023-fazhi-zhengfu-jianshe/
 static_file="$pub/reports/2023-fazhi-zhengfu-jianshe/index.html"
-[ -f "$static_file.gz" ] || gzip -9 -n -c "$static_file" >"$static_file.gz"
-# gzip on the fly: a text file with no `.gz` beside it, if the build left one.
-dynamic=$(cd "$pub" && for f in css/*.css js/*.js; do
-  [ -f "$f.gz" ] || [ "$(wc -c <"$f")" -lt 1024 ] || { echo "/$f"; break; }
+[ -f "$static_file.gz" ] && [ -f "$static_file.br" ] || fail "build --compress wrote no .gz and .br beside $static_file"
+# gzip on the fly: a stylesheet whose compressed copies are taken away (as for a file added by
+# hand after the build).
+dynamic=$(cd "$pub" && for f in css/*.css; do
+  [ "$(wc -c <"$f")" -ge 1024 ] && { echo "/$f"; break; }
 done)
+[ -n "$dynamic" ] && rm -f "$pub$dynamic.gz" "$pub$dynamic.br"
 
 # brotli_static, where Debian's module is installed.
 modules=$("$NGINX" -V 2>&1 | tr ' ' '\n' | sed -n 's/^--modules-path=//p')
@@ -458,7 +460,7 @@ if [ -n "$dynamic" ]; then
   expect gzdyn "gzip on the fly for $dynamic (no .gz beside it), decompresses to the file" 200 \
     Content-Encoding=gzip Vary=Accept-Encoding body="$pub$dynamic"
 else
-  echo "note every text file has a .gz beside it: no file left for on-the-fly gzip"
+  fail "no stylesheet of 1 KiB or more to check gzip on the fly with"
 fi
 if [ "$brotli" = yes ]; then
   get brstatic "$v6$static_page" -H 'Accept-Encoding: gzip, deflate, br'
