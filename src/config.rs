@@ -153,6 +153,9 @@ pub struct Config {
     /// Where the site lives.
     #[serde(skip)]
     pub root: PathBuf,
+    /// The root as links resolve it: what every read of sources is checked against.
+    #[serde(skip)]
+    pub sources: SiteRoot,
 }
 
 impl Config {
@@ -166,7 +169,7 @@ impl Config {
                 Problem::SymlinkOutsideSite { target },
             )]);
         }
-        let text = std::fs::read(&path).map_err(|e| {
+        let text = SiteRoot::new(root).read(&path).map_err(|e| {
             vec![Diagnostic::error(
                 Location::file(&shown),
                 Problem::Io {
@@ -284,6 +287,7 @@ impl Config {
                     gov: raw.gov,
                     extra: raw.extra,
                     root: root.to_path_buf(),
+                    sources: SiteRoot::new(root),
                 })
             }
             _ => Err(problems),
@@ -374,6 +378,16 @@ fn normalize_base_url(raw: &str) -> Result<String, String> {
     }
     if trimmed.contains(['?', '#', ' ']) {
         return Err(format!("`{trimmed}` has a query, fragment or space"));
+    }
+    if let Some(c) = trimmed
+        .chars()
+        .find(|&c| crate::diagnostics::is_deceptive(c))
+    {
+        return Err(format!(
+            "`{}` holds the control or invisible character U+{:04X}",
+            trimmed.escape_debug(),
+            u32::from(c)
+        ));
     }
     Ok(if trimmed.ends_with('/') {
         trimmed.to_string()

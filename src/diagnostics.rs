@@ -194,6 +194,8 @@ pub enum Problem {
     // Issue 7, limits: inputs that would take unbounded time or memory.
     /// YAML lists or tables nested deeper than gongkai reads.
     TooDeeplyNested { limit: usize },
+    /// Raw HTML in Markdown nests deeper than the sanitizer handles in reasonable time.
+    HtmlTooDeep { limit: usize },
     /// A YAML key given twice in one table.
     DuplicateKey { key: String },
     /// A front-matter or config string holds a control character (NUL, ESC…).
@@ -237,6 +239,10 @@ impl Problem {
                     if *entries == 1 { "entry" } else { "entries" }
                 ),
                 Refusal::NotAFolder => "the output exists and is not a folder".to_string(),
+                Refusal::LeadsOutOfTheSite { target } => format!(
+                    "refusing to build into this folder: a symbolic link takes it out of the site, to {}, which no gongkai build has marked",
+                    target.display()
+                ),
             },
             Problem::WriteOutput {
                 file,
@@ -314,6 +320,9 @@ impl Problem {
             Problem::VideoWithoutCaptions => {
                 "this video has no captions file, so deaf and hard-of-hearing visitors cannot follow it".to_string()
             }
+            Problem::HtmlTooDeep { limit } => format!(
+                "the raw HTML of this page nests more than {limit} elements deep, so it is shown as text"
+            ),
             Problem::TooDeeplyNested { limit } => {
                 format!("lists and tables nest more than {limit} deep here")
             }
@@ -385,6 +394,11 @@ impl Problem {
                 "copy the file into the site, or point the link at a file inside the site root"
                     .into(),
             ),
+            Problem::OutputRefused {
+                refusal: Refusal::LeadsOutOfTheSite { .. },
+            } => Some(
+                "if the link is yours (public -> the web server's folder), build once with --force; the build then marks the folder as its own".into(),
+            ),
             Problem::OutputRefused { refusal } if refusal.forceable() => Some(
                 "choose an empty or new folder with --output, or, if it really is an earlier gongkai build, add --force".into(),
             ),
@@ -437,6 +451,9 @@ impl Problem {
             Problem::VideoWithoutCaptions => {
                 Some("add a WebVTT file beside the video and name it in `[video] captions`".into())
             }
+            Problem::HtmlTooDeep { .. } => Some(
+                "close the elements you open, or write the content in Markdown".into(),
+            ),
             Problem::TooDeeplyNested { .. } => Some(
                 "front matter this deep is a mistake or an attack; flatten it, or keep the data in a file of the page bundle".into(),
             ),

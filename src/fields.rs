@@ -488,7 +488,8 @@ fn shown_key(path: &[String]) -> String {
 /// Whether a character must not reach a page: C0 controls other than tab and line breaks, and
 /// DEL. NUL and ESC in a title would be written raw into the HTML (and ESC into terminals).
 fn is_forbidden_control(c: char) -> bool {
-    (c.is_ascii_control() && !matches!(c, '\t' | '\n' | '\r')) || c == '\u{7f}'
+    // C0, DEL and C1 (U+0080–U+009F: `\u{9b}` is a terminal's escape introducer too).
+    c.is_control() && !matches!(c, '\t' | '\n' | '\r')
 }
 
 /// The key path and the character of the first string (key or value) holding a forbidden

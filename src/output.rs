@@ -4,8 +4,8 @@
 //! leave the last good `public/` exactly as it was. So a build writes into a hidden staging folder
 //! next to the output (same file system, so renaming is atomic), and [`Staging::commit`] swaps the
 //! two with one `renameat2(RENAME_EXCHANGE)` call on Linux. Where that is not available it falls
-//! back to two renames, and a build that finds the output missing but an old copy present restores
-//! it first. Staging folders left by a killed build are removed by the next build.
+//! back to two renames. Staging folders and old builds left by a killed build are removed by the
+//! next build.
 
 use std::fs;
 use std::io;
@@ -19,6 +19,7 @@ use std::path::{Path, PathBuf};
 pub struct Writer {
     out_dir: PathBuf,
     compress: bool,
+    sources: crate::walk::SiteRoot,
     created: std::sync::Mutex<std::collections::HashSet<PathBuf>>,
 }
 
@@ -53,10 +54,13 @@ pub fn compressible(file: &str) -> bool {
 impl Writer {
     /// A writer into `out_dir`; `compress` adds `.gz` and `.br` beside every text file of at
     /// least [`COMPRESS_MIN_BYTES`], for `gzip_static` and `brotli_static`.
-    pub fn new(out_dir: &Path, compress: bool) -> Writer {
+    /// Copied files are read through `sources`, which refuses a file that is no longer inside
+    /// the site when it is opened.
+    pub fn new(out_dir: &Path, compress: bool, sources: crate::walk::SiteRoot) -> Writer {
         Writer {
             out_dir: out_dir.to_path_buf(),
             compress,
+            sources,
             created: Default::default(),
         }
     }
@@ -65,18 +69,22 @@ impl Writer {
     pub fn write(&self, file: &str, bytes: &[u8]) -> Result<(), WriteError> {
         let target = self.place(file)?;
         fs::write(&target, bytes).map_err(|error| failed(file, error))?;
-        self.compressed_copies(file, &target, bytes)
+        self.compressed_copies(file, &target, bytes, Effort::Page)
     }
 
-    /// Copies `source` to `file` (relative, `/`-separated).
+    /// Copies `source` to `file` (relative, `/`-separated). The copy is a plain readable file,
+    /// whatever the source's mode: a site's `static/` must not put programs on the server.
     pub fn copy(&self, file: &str, source: &Path) -> Result<(), WriteError> {
         let target = self.place(file)?;
+        let mut from = self.sources.open(source).map_err(|e| failed(file, e))?;
         if self.compress && compressible(file) {
-            let bytes = fs::read(source).map_err(|error| failed(file, error))?;
+            let mut bytes = Vec::new();
+            io::Read::read_to_end(&mut from, &mut bytes).map_err(|e| failed(file, e))?;
             fs::write(&target, &bytes).map_err(|error| failed(file, error))?;
-            return self.compressed_copies(file, &target, &bytes);
+            return self.compressed_copies(file, &target, &bytes, Effort::Asset);
         }
-        fs::copy(source, &target)
+        let mut to = fs::File::create(&target).map_err(|e| failed(file, e))?;
+        io::copy(&mut from, &mut to)
             .map(|_| ())
             .map_err(|error| failed(file, error))
     }
@@ -90,7 +98,13 @@ impl Writer {
         Ok(target)
     }
 
-    fn compressed_copies(&self, file: &str, target: &Path, bytes: &[u8]) -> Result<(), WriteError> {
+    fn compressed_copies(
+        &self,
+        file: &str,
+        target: &Path,
+        bytes: &[u8],
+        effort: Effort,
+    ) -> Result<(), WriteError> {
         if !self.compress || bytes.len() < COMPRESS_MIN_BYTES || !compressible(file) {
             return Ok(());
         }
@@ -100,9 +114,13 @@ impl Writer {
             PathBuf::from(name)
         };
         let gz = format!("{file}.gz");
-        fs::write(with(".gz"), gzip(bytes)).map_err(|e| failed(&gz, e))?;
+        let effort = match effort {
+            Effort::Asset if bytes.len() > MAX_BEST_EFFORT_BYTES => Effort::Page,
+            effort => effort,
+        };
+        fs::write(with(".gz"), gzip(bytes, effort)).map_err(|e| failed(&gz, e))?;
         let br = format!("{file}.br");
-        fs::write(with(".br"), brotli(bytes)).map_err(|e| failed(&br, e))
+        fs::write(with(".br"), brotli(bytes, effort)).map_err(|e| failed(&br, e))
     }
 
     /// Creates `dir` and its parents unless this build already did.
@@ -131,29 +149,44 @@ fn failed(file: &str, error: io::Error) -> WriteError {
     }
 }
 
-/// gzip at the highest level: written once, served many times.
-fn gzip(bytes: &[u8]) -> Vec<u8> {
+/// How hard to compress. Measured on the default theme's pages (docs/BENCHMARKS.md), with this
+/// crate: brotli quality 5 with a small window makes a page 24.5% of its size at about 35 MB/s
+/// a core, gzip 6 28% at 40 MB/s; quality 9 and up run at 1–2 MB/s for a few points more, and
+/// gzip 9 is no smaller than gzip 6. So pages, which are many and rebuilt often, get the fast
+/// settings, and the few static files (stylesheets and scripts, cached for a year) the best.
+#[derive(Debug, Clone, Copy)]
+enum Effort {
+    /// Rendered pages: thousands per build.
+    Page,
+    /// Copied text files, up to [`MAX_BEST_EFFORT_BYTES`].
+    Asset,
+}
+
+/// Largest file compressed with [`Effort::Asset`]: brotli's best quality runs at about 1 MB/s.
+const MAX_BEST_EFFORT_BYTES: usize = 1 << 20;
+
+fn gzip(bytes: &[u8], effort: Effort) -> Vec<u8> {
     use std::io::Write;
-    let mut encoder = flate2::write::GzEncoder::new(
-        Vec::with_capacity(bytes.len() / 3),
-        flate2::Compression::best(),
-    );
+    let level = match effort {
+        Effort::Page => flate2::Compression::default(),
+        Effort::Asset => flate2::Compression::best(),
+    };
+    let mut encoder = flate2::write::GzEncoder::new(Vec::with_capacity(bytes.len() / 3), level);
     // Writing into a Vec cannot fail.
     let _ = encoder.write_all(bytes);
     encoder.finish().unwrap_or_default()
 }
 
-/// Brotli quality for pages: 11 compresses a page 5–10% better than 9 but takes several times
-/// as long, which a 10,000-page build would feel (see docs/BENCHMARKS.md).
-const BROTLI_QUALITY: i32 = 9;
-/// Brotli window (log2 of bytes): 22 is brotli's default, 4 MiB.
-const BROTLI_WINDOW: i32 = 22;
-
-fn brotli(bytes: &[u8]) -> Vec<u8> {
+fn brotli(bytes: &[u8], effort: Effort) -> Vec<u8> {
     let mut out = Vec::with_capacity(bytes.len() / 3);
     let params = brotli::enc::BrotliEncoderParams {
-        quality: BROTLI_QUALITY,
-        lgwin: BROTLI_WINDOW,
+        quality: match effort {
+            Effort::Page => 5,
+            Effort::Asset => 11,
+        },
+        // A window as large as the file and no larger (brotli's default is 4 MiB): a page of
+        // 12 KB compresses as well with 32 KiB, twice as fast.
+        lgwin: (usize::BITS - bytes.len().leading_zeros()).clamp(16, 22) as i32,
         ..Default::default()
     };
     // Reading a slice and writing a Vec cannot fail.
@@ -180,6 +213,9 @@ pub enum Refusal {
     InsideSources { sources: PathBuf },
     /// A folder with files that no gongkai build wrote.
     NotABuild { entries: usize },
+    /// The output is named inside the site but a symbolic link takes it elsewhere (a committed
+    /// `public -> /usr/local/sbin`), to a folder no gongkai build has marked.
+    LeadsOutOfTheSite { target: PathBuf },
     /// A file, not a folder.
     NotAFolder,
 }
@@ -187,7 +223,10 @@ pub enum Refusal {
 impl Refusal {
     /// Whether `--force` may override it (only for a folder that is merely not marked).
     pub fn forceable(&self) -> bool {
-        matches!(self, Refusal::NotABuild { .. })
+        matches!(
+            self,
+            Refusal::NotABuild { .. } | Refusal::LeadsOutOfTheSite { .. }
+        )
     }
 }
 
@@ -206,8 +245,14 @@ impl Guard {
     /// Refuses an output that would destroy or republish the sources, or another program's
     /// files. Paths are compared after resolving symbolic links, so `public -> ..` is caught.
     pub fn check(&self, output: &Path) -> Result<(), Refusal> {
+        let named = std::path::absolute(output).unwrap_or_else(|_| output.to_path_buf());
+        let named_root = std::path::absolute(&self.root).unwrap_or_else(|_| self.root.clone());
         let output = real_path(output);
         let root = real_path(&self.root);
+        let marked = output.join(OUTPUT_MARKER).is_file();
+        if named.starts_with(&named_root) && !output.starts_with(&root) && !marked && !self.force {
+            return Err(Refusal::LeadsOutOfTheSite { target: output });
+        }
         if root.starts_with(&output) {
             return Err(Refusal::HoldsTheSite { root });
         }
@@ -222,7 +267,7 @@ impl Guard {
         match fs::symlink_metadata(&output) {
             Err(_) => Ok(()),
             Ok(meta) if !meta.is_dir() => Err(Refusal::NotAFolder),
-            Ok(_) if output.join(OUTPUT_MARKER).is_file() || self.force => Ok(()),
+            Ok(_) if marked || self.force => Ok(()),
             Ok(_) => match fs::read_dir(&output).map(Iterator::count) {
                 Ok(0) => Ok(()),
                 Ok(entries) => Err(Refusal::NotABuild { entries }),
@@ -429,21 +474,19 @@ fn old_path(output: &Path) -> PathBuf {
 /// folders and previous builds; what cannot be removed is returned, so the build goes on.
 fn recover(parent: &Path, name: &str, output: &Path) -> io::Result<Vec<Leftover>> {
     let mut leftovers = Vec::new();
+    // The fallback's old build is removed, never restored: a folder under that name may have
+    // been committed to the repository (marker and all), and must not become the site. Only a
+    // build killed between the fallback's two renames leaves the output missing until the next
+    // build succeeds.
     let old = old_path(output);
-    // Only a folder that a build marked is restored: one committed to the repository under
-    // this name must not become the site.
-    if old.join(OUTPUT_MARKER).is_file() {
-        if output.exists() {
-            if let Err(error) = fs::remove_dir_all(&old) {
-                leftovers.push(Leftover {
-                    path: old,
-                    what: "the previous build",
-                    error,
-                });
-            }
-        } else {
-            fs::rename(&old, output)?;
-        }
+    if old.is_dir()
+        && let Err(error) = fs::remove_dir_all(&old)
+    {
+        leftovers.push(Leftover {
+            path: old,
+            what: "the previous build",
+            error,
+        });
     }
     let staging = format!(".{name}{MARKER}tmp-");
     let previous = format!(".{name}{MARKER}previous-");
@@ -513,32 +556,21 @@ mod tests {
     }
 
     #[test]
-    fn leftovers_of_a_killed_build_are_cleaned_and_a_lost_output_restored() {
+    fn leftovers_of_a_killed_build_are_cleaned_and_an_old_build_never_restored() {
         let root = tempfile::tempdir().unwrap();
         let output = root.path().join("public");
         fs::create_dir(root.path().join(".public.gongkai-tmp-999999999-1")).unwrap();
-        fs::create_dir(root.path().join(".public.gongkai-old")).unwrap();
-        fs::write(root.path().join(".public.gongkai-old/index.html"), "good").unwrap();
-        fs::write(
-            root.path().join(".public.gongkai-old").join(OUTPUT_MARKER),
-            "",
-        )
-        .unwrap();
-        let (staging, _) = Staging::create(&output).unwrap();
-        assert_eq!(
-            fs::read_to_string(output.join("index.html")).unwrap(),
-            "good"
-        );
-        assert!(!root.path().join(".public.gongkai-tmp-999999999-1").exists());
-        drop(staging);
-
-        // A folder of that name that no build marked (committed to the repository, say) is not
-        // made the site.
-        let output = root.path().join("other");
-        fs::create_dir(root.path().join(".other.gongkai-old")).unwrap();
-        fs::write(root.path().join(".other.gongkai-old/index.html"), "DEFACED").unwrap();
-        let (staging, _) = Staging::create(&output).unwrap();
+        // A folder under the fallback's name, even marked, may be committed to the repository:
+        // it is removed, not made the site.
+        let old = root.path().join(".public.gongkai-old");
+        fs::create_dir(&old).unwrap();
+        fs::write(old.join("index.html"), "DEFACED").unwrap();
+        fs::write(old.join(OUTPUT_MARKER), "").unwrap();
+        let (staging, leftovers) = Staging::create(&output).unwrap();
+        assert!(leftovers.is_empty(), "{leftovers:?}");
         assert!(!output.exists());
+        assert!(!old.exists());
+        assert!(!root.path().join(".public.gongkai-tmp-999999999-1").exists());
         drop(staging);
     }
 }

@@ -308,7 +308,7 @@ fn check_unique_urls(config: &Config, library: &Library, diagnostics: &mut Diagn
         files.claim(output_file(&config.base_path, &url), owner);
     }
     for clash in files.clashes() {
-        let problem = if clash.file == clash.other_file {
+        let problem = if clash.same_file {
             Problem::DuplicateUrl {
                 url: url_of(&config.base_path, &clash.file),
                 other: clash.other,

@@ -22,7 +22,7 @@ use crate::render::{self, Job};
 use crate::templates::Templates;
 use crate::templates::views::SiteData;
 use crate::urlpath::{Claims, output_file, url_of};
-use crate::walk::{SiteRoot, WELL_KNOWN};
+use crate::walk::WELL_KNOWN;
 
 /// What a build is asked to do.
 #[derive(Debug, Clone)]
@@ -178,7 +178,7 @@ impl Site {
     pub fn write(&self, out_dir: &Path, compress: bool) -> Result<(usize, usize), Vec<Diagnostic>> {
         let copies = self.files_to_copy();
         let jobs = self.jobs();
-        let writer = Writer::new(out_dir, compress);
+        let writer = Writer::new(out_dir, compress, self.config.sources.clone());
         let mut failed: Vec<WriteError> = copies
             .par_iter()
             .filter_map(|(dest, source)| writer.copy(dest, source).err())
@@ -245,7 +245,7 @@ impl Site {
             claim(file, shown(&self.config, &source));
         }
         problems.extend(claims.clashes().into_iter().map(|clash| {
-            let problem = if clash.file == clash.other_file {
+            let problem = if clash.same_file {
                 Problem::DuplicateUrl {
                     url: url_of(&self.config.base_path, &clash.file),
                     other: clash.other,
@@ -325,7 +325,7 @@ impl Site {
 fn static_files(config: &Config) -> (BTreeMap<String, PathBuf>, Vec<Diagnostic>) {
     let mut files = BTreeMap::new();
     let mut problems = Vec::new();
-    let root = SiteRoot::new(&config.root);
+    let root = &config.sources;
     for dir in config.static_dirs() {
         if !dir.exists() && fs::symlink_metadata(&dir).is_err() {
             continue;

@@ -119,6 +119,15 @@ fn is_device_name(segment: &str) -> bool {
             && stem.as_bytes()[3].is_ascii_digit())
 }
 
+/// The name as a case-insensitive, normalizing file system sees it.
+fn fold(file: &str) -> String {
+    use unicode_normalization::UnicodeNormalization;
+    file.nfc()
+        .collect::<String>()
+        .to_lowercase()
+        .replace('ς', "σ")
+}
+
 /// `out_dir/file`, refused unless `file` is a plain relative path (no `..`, no root, no drive),
 /// so that no path, however it was made, can write outside the output.
 pub fn confined(out_dir: &Path, file: &str) -> io::Result<PathBuf> {
@@ -148,15 +157,19 @@ pub struct Clash<O> {
     pub file: String,
     /// Who wants it.
     pub owner: O,
-    /// The file of the other claim: the same file, or one inside a folder named `file`.
+    /// The file of the other claim: the same file (perhaps spelled differently), or one inside
+    /// a folder named `file`.
     pub other_file: String,
     /// Who else wants it.
     pub other: O,
+    /// Whether both claim one file (rather than one needing the other as a folder).
+    pub same_file: bool,
 }
 
-/// Output files and who writes each, to find every pair that collides. Names are compared
-/// without regard to case: on the Windows and macOS disks a site may be copied to,
-/// `Reports/a.html` and `reports/a.html` are one file.
+/// Output files and who writes each, to find every pair that collides. Names are compared the
+/// way the Windows and macOS disks a site may be copied to compare them: without regard to
+/// case (`Reports/a.html` is `reports/a.html`, `ς` is `σ`) or Unicode normalization (`é` as one
+/// character or as `e` and an accent).
 #[derive(Debug)]
 pub struct Claims<O> {
     /// Lower-cased file → (file as written, owner).
@@ -177,16 +190,18 @@ impl<O: Clone + PartialEq> Claims<O> {
     /// Records that `owner` writes `file`; a second owner of the same file is a clash (the
     /// same owner twice is not: a pager and its section come from one file).
     pub fn claim(&mut self, file: String, owner: O) {
-        match self.files.get(&file.to_lowercase()) {
+        let key = fold(&file);
+        match self.files.get(&key) {
             Some((other_file, other)) if *other != owner => self.clashes.push(Clash {
                 other_file: other_file.clone(),
                 file,
                 owner,
                 other: other.clone(),
+                same_file: true,
             }),
             Some(_) => {}
             None => {
-                self.files.insert(file.to_lowercase(), (file, owner));
+                self.files.insert(key, (file, owner));
             }
         }
     }
@@ -203,6 +218,7 @@ impl<O: Clone + PartialEq> Claims<O> {
                         owner: other.clone(),
                         other_file: file.clone(),
                         other: owner.clone(),
+                        same_file: false,
                     });
                 }
             }
@@ -282,13 +298,22 @@ mod tests {
         claims.claim("a/index.html".to_string(), "a");
         claims.claim("Reports/x.html".to_string(), "upper");
         claims.claim("reports/x.html".to_string(), "lower");
+        claims.claim("caf\u{e9}/index.html".to_string(), "nfc");
+        claims.claim("cafe\u{301}/index.html".to_string(), "nfd");
         let mut clashes = claims.clashes();
         clashes.sort_by(|x, y| x.file.cmp(&y.file));
-        assert_eq!(clashes.len(), 3, "{clashes:?}");
-        assert_eq!(clashes[0].file, "404.html");
-        assert_eq!(clashes[0].other_file, "404.html/index.html");
-        assert_eq!((clashes[1].owner, clashes[1].other), ("alias", "home"));
-        assert_eq!((clashes[2].owner, clashes[2].other), ("lower", "upper"));
+        assert_eq!(clashes.len(), 4, "{clashes:?}");
+        let pair = |owner: &str| {
+            let clash = clashes.iter().find(|c| c.owner == owner).unwrap();
+            (clash.other, clash.same_file)
+        };
+        assert_eq!(pair("alias"), ("home", true));
+        assert_eq!(pair("not found"), ("page", false));
+        assert_eq!(pair("nfd"), ("nfc", true));
+        assert_eq!(pair("lower"), ("upper", true));
+        let folder = clashes.iter().find(|c| !c.same_file).unwrap();
+        assert_eq!(folder.file, "404.html");
+        assert_eq!(folder.other_file, "404.html/index.html");
     }
 
     #[test]

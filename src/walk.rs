@@ -31,8 +31,9 @@ pub enum Skipped {
     Io(String),
 }
 
-/// The site root as links resolve it, to compare link targets with.
-#[derive(Debug, Clone)]
+/// The site root as links resolve it, to compare link targets with. The default holds
+/// nothing: every path is outside it.
+#[derive(Debug, Clone, Default)]
 pub struct SiteRoot {
     real: PathBuf,
 }
@@ -57,9 +58,34 @@ impl SiteRoot {
         match std::fs::canonicalize(path) {
             Ok(real) if self.allows_real(&real) => Ok(real),
             Ok(real) => Err(real),
-            // A dangling link or a vanished file: nothing outside can be read through it.
+            // A link that does not resolve may still be opened (`/proc/self/fd/7` names a
+            // deleted file): refuse it. A plain path that vanished reads nothing.
+            Err(_) if is_link(path) => Err(path.to_path_buf()),
             Err(_) => Ok(path.to_path_buf()),
         }
+    }
+
+    /// Opens `path` for reading, then checks where the opened file really is: a link swapped
+    /// between a walk and the read (a race run by another process) cannot make the build read
+    /// a file outside the site.
+    pub fn open(&self, path: &Path) -> std::io::Result<std::fs::File> {
+        let file = std::fs::File::open(path)?;
+        if self.allows_open(&file, path) {
+            Ok(file)
+        } else {
+            Err(std::io::Error::new(
+                std::io::ErrorKind::PermissionDenied,
+                "it now leads outside the site's sources (a symbolic link changed)",
+            ))
+        }
+    }
+
+    /// Reads `path` whole, through [`SiteRoot::open`].
+    pub fn read(&self, path: &Path) -> std::io::Result<Vec<u8>> {
+        use std::io::Read;
+        let mut bytes = Vec::new();
+        self.open(path)?.read_to_end(&mut bytes)?;
+        Ok(bytes)
     }
 
     /// Whether the site may read `real`, a path with every link already resolved: it must lie
@@ -73,11 +99,7 @@ impl SiteRoot {
         let Ok(below) = real.strip_prefix(&self.real) else {
             return false;
         };
-        let hidden = below.components().any(|part| {
-            let name = part.as_os_str().to_string_lossy();
-            name.starts_with('.') && name != WELL_KNOWN
-        });
-        if hidden {
+        if has_hidden_part(below) {
             return false;
         }
         let mut folder = real.to_path_buf();
@@ -105,11 +127,22 @@ impl SiteRoot {
             use std::os::fd::AsRawFd;
             let fd = std::path::PathBuf::from(format!("/proc/self/fd/{}", file.as_raw_fd()));
             if let Ok(real) = std::fs::read_link(fd) {
-                return self.allows_real(&real);
+                return self.allows_opened(&real, path);
             }
         }
         let _ = file;
-        std::fs::canonicalize(path).is_ok_and(|real| self.allows_real(&real))
+        std::fs::canonicalize(path).is_ok_and(|real| self.allows_opened(&real, path))
+    }
+
+    /// [`SiteRoot::allows_real`] for a file opened by `path`. Where no link was on the way (the
+    /// real path is the path asked for), the folders were vetted by the walk that found it, and
+    /// only the path's own names are checked: no look for build outputs up the tree per file.
+    fn allows_opened(&self, real: &Path, path: &Path) -> bool {
+        let direct = std::path::absolute(path).is_ok_and(|asked| asked == real);
+        match real.strip_prefix(&self.real) {
+            Ok(below) if direct => !has_hidden_part(below),
+            _ => self.allows_real(real),
+        }
     }
 
     /// Walks `dir`, following links only into the site, leaving out entries whose name
@@ -147,7 +180,8 @@ impl SiteRoot {
                 }
             };
             let skip = (entry.depth() > 0 && ignore(&entry.file_name().to_string_lossy()))
-                || (entry.path_is_symlink() && !self.link_allowed(&entry, &mut walked));
+                || (entry.path_is_symlink() && !self.link_allowed(&entry, &mut walked))
+                || (entry.file_type().is_dir() && self.is_output(&entry, &mut walked));
             if skip {
                 if entry.file_type().is_dir() {
                     entries.skip_current_dir();
@@ -157,6 +191,19 @@ impl SiteRoot {
             walked.entries.push(entry);
         }
         walked
+    }
+
+    /// A build output met inside a source folder (through a link to a folder that holds it,
+    /// say) is never a source: it would republish the last build into the next.
+    fn is_output(&self, entry: &DirEntry, walked: &mut Walked) -> bool {
+        let marked = entry.path().join(OUTPUT_MARKER).is_file();
+        if marked {
+            let target = std::fs::canonicalize(entry.path()).unwrap_or(entry.path().to_path_buf());
+            walked
+                .skipped
+                .push((entry.path().to_path_buf(), Skipped::Outside { target }));
+        }
+        marked
     }
 
     fn link_allowed(&self, entry: &DirEntry, walked: &mut Walked) -> bool {
@@ -170,6 +217,19 @@ impl SiteRoot {
             }
         }
     }
+}
+
+fn is_link(path: &Path) -> bool {
+    std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink())
+}
+
+/// Whether a path below the root passes through a hidden name (`.git`, `.env`), other than
+/// `.well-known`.
+fn has_hidden_part(below: &Path) -> bool {
+    below.components().any(|part| {
+        let name = part.as_os_str().to_string_lossy();
+        name.starts_with('.') && name != WELL_KNOWN
+    })
 }
 
 #[cfg(all(test, unix))]
@@ -209,6 +269,29 @@ mod tests {
         assert_eq!(skipped, ["leak.txt", "leakdir", "up"]);
         assert!(!root.contains(&content.join("leak.txt")));
         assert!(root.contains(&content.join("b.png")));
+    }
+
+    #[test]
+    fn a_link_re_pointed_after_the_walk_is_refused_when_opened() {
+        let outside = tempfile::tempdir().unwrap();
+        std::fs::write(outside.path().join("secret.txt"), "secret").unwrap();
+        let site = tempfile::tempdir().unwrap();
+        std::fs::write(site.path().join("ok.txt"), "ok").unwrap();
+        let link = site.path().join("x.txt");
+        symlink("ok.txt", &link).unwrap();
+        let root = SiteRoot::new(site.path());
+        assert_eq!(root.read(&link).unwrap(), b"ok");
+        std::fs::remove_file(&link).unwrap();
+        symlink(outside.path().join("secret.txt"), &link).unwrap();
+        assert!(root.read(&link).is_err(), "the re-pointed link was read");
+        // A link that resolves to nothing a path can name (a deleted file held open).
+        let held = std::fs::File::open(outside.path().join("secret.txt")).unwrap();
+        std::fs::remove_file(outside.path().join("secret.txt")).unwrap();
+        use std::os::fd::AsRawFd;
+        let fd_link = site.path().join("fd.txt");
+        symlink(format!("/proc/self/fd/{}", held.as_raw_fd()), &fd_link).unwrap();
+        assert!(root.locate(&fd_link).is_err());
+        assert!(root.read(&fd_link).is_err());
     }
 
     #[test]

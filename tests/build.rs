@@ -2152,6 +2152,7 @@ fn a_markdown_file_inside_a_page_bundle_is_a_warning_not_lost_silently() {
 fn a_committed_folder_named_like_a_previous_build_is_not_published() {
     let site = good_site();
     site.write(".public.gongkai-old/index.html", "<h1>DEFACED</h1>");
+    site.write(".public.gongkai-old/.gongkai-output", "marked, too");
     site.write(
         "content/reports/bad.md",
         "+++\ntitle = \"x\"\npath = \"../x\"\n+++\n",
@@ -2203,6 +2204,115 @@ fn the_build_says_when_the_next_rebuild_is_due() {
     let third = build_at("2026-12-09T00:00:00+08:00");
     assert_eq!(third.code(), Some(0), "{}", third.stderr);
     assert_lacks(&third.stdout, "Next rebuild due");
+}
+
+#[test]
+fn a_committed_public_link_out_of_the_site_is_not_followed_without_force() {
+    use std::os::unix::fs::symlink;
+    let sandbox = Sandbox::new();
+    let root = sandbox.site(&[("static/git", "#!/bin/sh\necho PWNED\n")]);
+    let sbin = sandbox.path().join("usr/local/sbin");
+    fs::create_dir_all(&sbin).unwrap();
+    symlink(&sbin, root.join("public")).unwrap();
+    let before = sandbox.outside_output();
+    let run = build_in(&root, &[]);
+    assert_eq!(run.code(), Some(2), "{}", run.stderr);
+    assert_contains(&run.stderr, "a symbolic link takes it out of the site");
+    assert!(
+        sandbox.outside_output() == before,
+        "the folder behind the link changed"
+    );
+    assert_eq!(fs::read_dir(&sbin).unwrap().count(), 0);
+    // Said on purpose, it is built, and nothing copied is executable.
+    let run = build_in(&root, &["--force"]);
+    assert_eq!(run.code(), Some(0), "{}", run.stderr);
+    use std::os::unix::fs::PermissionsExt;
+    fs::set_permissions(root.join("static/git"), fs::Permissions::from_mode(0o755)).unwrap();
+    let run = build_in(&root, &[]);
+    assert_eq!(run.code(), Some(0), "{}", run.stderr);
+    let mode = fs::metadata(sbin.join("git")).unwrap().permissions().mode();
+    assert_eq!(mode & 0o111, 0, "a copied file is executable: {mode:o}");
+}
+
+#[test]
+fn links_that_do_not_resolve_or_lead_to_an_output_are_refused() {
+    use std::os::unix::fs::symlink;
+    let site = good_site();
+    symlink("/proc/self/fd/0", site.root().join("static/stdin.txt")).unwrap();
+    symlink("no/such/file", site.root().join("static/dangling.txt")).unwrap();
+    let run = site.build(&[]);
+    assert_eq!(run.code(), Some(1), "{}", run.stderr);
+    assert_contains(&run.stderr, "--> static/stdin.txt");
+    assert_contains(&run.stderr, "--> static/dangling.txt");
+    fs::remove_file(site.root().join("static/stdin.txt")).unwrap();
+    fs::remove_file(site.root().join("static/dangling.txt")).unwrap();
+    // A link to a folder that holds the build output (built elsewhere than public/).
+    let out = site.root().join("build/public");
+    let out_text = out.to_string_lossy().into_owned();
+    let run = build_in(site.root(), &["--output", &out_text]);
+    assert_eq!(run.code(), Some(0), "{}", run.stderr);
+    symlink("../build", site.root().join("content/b")).unwrap();
+    let run = build_in(site.root(), &["--output", &out_text]);
+    assert_eq!(run.code(), Some(1), "{}", run.stderr);
+    assert_contains(&run.stderr, "--> content/b/public");
+    assert!(!out.join("b").exists());
+}
+
+#[test]
+fn names_one_file_on_windows_or_macos_clash_here_too() {
+    let site = good_site();
+    site.write(
+        "content/reports/nfc.md",
+        "+++\ntitle = \"一\"\npath = \"caf\u{e9}\"\n+++\n",
+    );
+    site.write(
+        "content/reports/nfd.md",
+        "+++\ntitle = \"二\"\npath = \"cafe\u{301}\"\n+++\n",
+    );
+    let run = site.build(&[]);
+    assert_eq!(run.code(), Some(1), "{}", run.stderr);
+    assert_contains(&run.stderr, "is also produced by content/reports/nfc.md");
+    assert_lacks(&run.stderr, "needs a folder");
+}
+
+#[test]
+fn c1_controls_and_escapes_in_the_base_url_are_refused() {
+    let site = good_site();
+    site.write(
+        "content/reports/c1.md",
+        "+++\ntitle = \"a\\u009b2J\"\n+++\n",
+    );
+    let run = site.build(&[]);
+    assert_eq!(run.code(), Some(1), "{}", run.stderr);
+    assert_contains(&run.stderr, "U+009B");
+    site.remove("content/reports/c1.md");
+    let run = site.build(&["--base-url", "https://a\u{1b}[2J.example/"]);
+    assert_ne!(run.code(), Some(0), "{}", run.stderr);
+    assert_contains(&run.stderr, "U+001B");
+    assert!(!run.stderr.contains('\u{1b}'));
+}
+
+#[test]
+fn raw_html_nested_beyond_reason_is_refused_in_seconds() {
+    let site = good_site();
+    site.write(
+        "content/reports/deep.md",
+        format!("+++\ntitle = \"深\"\n+++\n{}", "<div>".repeat(400_000)),
+    );
+    let run = build_within(&site, LIMITS_DEADLINE);
+    assert_eq!(run.code(), Some(1), "{}", run.stderr);
+    assert_contains(&run.stderr, "nests more than 512 elements deep");
+    assert_contains(&run.stderr, "--> content/reports/deep.md");
+    // Ordinary nesting is untouched.
+    site.write(
+        "content/reports/deep.md",
+        format!(
+            "+++\ntitle = \"深\"\n+++\n{}x{}",
+            "<div>".repeat(100),
+            "</div>".repeat(100)
+        ),
+    );
+    site.build_ok(&[]);
 }
 
 /// Runs `chattr` on `path`; false where the file system does not support it.
@@ -2606,7 +2716,7 @@ fn a_public_folder_that_is_a_symlink_keeps_pointing_at_the_new_build() {
     // The served folder was not written by gongkai: it is not replaced until --force says so.
     let run = site.build(&[]);
     assert_eq!(run.code(), Some(2), "{}", run.stderr);
-    assert_contains(&run.stderr, "no `.gongkai-output` file");
+    assert_contains(&run.stderr, "a symbolic link takes it out of the site");
     assert_eq!(
         fs::read_to_string(served.join("stale.html")).unwrap(),
         "old"

@@ -278,7 +278,7 @@ pub fn reload_page(
     old: &Page,
     diagnostics: &mut Diagnostics,
 ) -> Option<Page> {
-    if !SiteRoot::new(&config.root).contains(&old.file) {
+    if !config.sources.contains(&old.file) {
         // Now a link out of the site: the full load that follows reports it.
         return None;
     }
@@ -369,7 +369,7 @@ fn load_markdown(
     file: &Found,
 ) -> Result<Loaded, Vec<Diagnostic>> {
     let shown_path = shown(config, &file.abs);
-    let text = read_text(&file.abs, &shown_path, file.size)?;
+    let text = read_text(&config.sources, &file.abs, &shown_path, file.size)?;
     let split = frontmatter::split(&shown_path, &text).map_err(|d| vec![d])?;
     let rendered = markdown::render(split.body, md_options, config.markdown.raw_html);
     let mut problems: Vec<Diagnostic> = rendered
@@ -467,8 +467,31 @@ fn load_markdown(
     })))
 }
 
+/// Reads at most `cap` + 1 bytes of `path` through the site's checked open: the file may have
+/// grown (or been swapped for a link) since the walk measured it.
+fn read_capped(sources: &SiteRoot, path: &Path, cap: u64) -> std::io::Result<Vec<u8>> {
+    use std::io::Read;
+    let mut bytes = Vec::new();
+    sources.open(path)?.take(cap + 1).read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > cap {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::FileTooLarge,
+            format!(
+                "it grew past the {} MB limit while being read",
+                cap / 1_000_000
+            ),
+        ));
+    }
+    Ok(bytes)
+}
+
 /// Reads a file as UTF-8 text, refusing huge and non-UTF-8 files with a clear message.
-fn read_text(path: &Path, shown_path: &Path, size: u64) -> Result<String, Vec<Diagnostic>> {
+fn read_text(
+    sources: &SiteRoot,
+    path: &Path,
+    shown_path: &Path,
+    size: u64,
+) -> Result<String, Vec<Diagnostic>> {
     if size > MAX_MARKDOWN_BYTES {
         return Err(vec![Diagnostic::error(
             Location::file(shown_path),
@@ -478,7 +501,7 @@ fn read_text(path: &Path, shown_path: &Path, size: u64) -> Result<String, Vec<Di
             },
         )]);
     }
-    let bytes = std::fs::read(path).map_err(|e| {
+    let bytes = read_capped(sources, path, MAX_MARKDOWN_BYTES).map_err(|e| {
         vec![Diagnostic::error(
             Location::file(shown_path),
             Problem::Io {
@@ -515,7 +538,7 @@ fn walk(config: &Config, content_dir: &Path, diagnostics: &mut Diagnostics) -> V
         ));
         return files;
     }
-    let walked = SiteRoot::new(&config.root).walk(content_dir, is_ignored);
+    let walked = config.sources.walk(content_dir, is_ignored);
     for (path, why) in walked.skipped {
         diagnostics.push(skipped_diagnostic(config, &path, why));
     }

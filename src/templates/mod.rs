@@ -20,7 +20,6 @@ use crate::content::Library;
 use crate::content::load::{is_ignored, shown, skipped_diagnostic};
 use crate::diagnostics::{Diagnostic, Location, Problem, TemplateLimit};
 use crate::slug::slugify;
-use crate::walk::SiteRoot;
 use views::{SiteData, page_value, section_value, taxonomy_value};
 
 /// Work one render may do, in minijinja fuel (about one instruction, or 64 bytes of data the
@@ -102,7 +101,7 @@ impl Templates {
 
         let mut sources: HashMap<String, (PathBuf, Arc<str>)> = HashMap::new();
         let mut problems = Vec::new();
-        let root = SiteRoot::new(&config.root);
+        let root = &config.sources;
         // The theme first, so that the site's own templates replace it by name.
         for dir in config.template_dirs().iter().rev() {
             if !dir.is_dir() {
@@ -124,7 +123,11 @@ impl Templates {
                 };
                 let name = rel.to_string_lossy().replace('\\', "/");
                 let shown_path = shown(config, entry.path());
-                match std::fs::read_to_string(entry.path()) {
+                let text = config.sources.read(entry.path()).and_then(|bytes| {
+                    String::from_utf8(bytes)
+                        .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e))
+                });
+                match text {
                     Ok(source) => {
                         sources.insert(name, (shown_path, source.into()));
                     }
