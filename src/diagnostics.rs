@@ -343,6 +343,9 @@ impl Problem {
                         "the output grew past {} MB",
                         bytes / 1_000_000
                     ),
+                    TemplateLimit::TotalFuel(fuel) => format!(
+                        "the templates of this build did more than {fuel} steps of work in all"
+                    ),
                 };
                 match while_rendering {
                     Some(page) => format!("template error while rendering {page}: {what}"),
@@ -697,6 +700,9 @@ pub enum TemplateLimit {
     Fuel(u64),
     /// Bytes of output of one page.
     Output(usize),
+    /// Steps of work of the whole build: each page may stay under its own limit, yet a template
+    /// that spends it all on every page would take minutes for a few hundred pages.
+    TotalFuel(u64),
 }
 
 /// The name of a C0 control character or DEL, as people look it up.

@@ -179,6 +179,7 @@ impl Site {
         let copies = self.files_to_copy();
         let jobs = self.jobs();
         let writer = Writer::new(out_dir, compress, self.config.sources.clone());
+        self.templates.limit_total_work();
         let mut failed: Vec<WriteError> = copies
             .par_iter()
             .filter_map(|(dest, source)| writer.copy(dest, source).err())

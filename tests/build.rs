@@ -3296,3 +3296,24 @@ fn a_static_file_named_like_a_compressed_copy_is_a_clash_under_compress() {
     assert_contains(&run.stderr, "static/notes.txt.gz");
     assert_contains(&run.stderr, "themes/t/static/notes.txt");
 }
+
+#[test]
+fn a_template_that_spends_its_allowance_on_every_page_stops_in_seconds() {
+    let site = good_site();
+    // Just under the per-page allowance, on each of 300 pages: minutes before there was a
+    // limit for the whole build.
+    site.write(
+        "templates/page.html",
+        "{% for i in range(1500) %}{% for j in range(1500) %}{% endfor %}{% endfor %}{{ page.title }}",
+    );
+    for n in 0..300 {
+        site.write(
+            &format!("content/reports/p{n:03}.md"),
+            format!("+++\ntitle = \"页{n}\"\n+++\n"),
+        );
+    }
+    let run = build_within(&site, LIMITS_DEADLINE);
+    assert_eq!(run.code(), Some(1), "{}", run.stderr);
+    assert_contains(&run.stderr, "steps of work in all");
+    assert_contains(&run.stderr, "--> templates/page.html");
+}

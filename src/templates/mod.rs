@@ -10,6 +10,7 @@ pub mod views;
 use std::cell::Cell;
 use std::collections::HashMap;
 use std::path::PathBuf;
+use std::sync::atomic::Ordering::Relaxed;
 use std::sync::{Arc, OnceLock};
 
 use minijinja::value::{Kwargs, Value};
@@ -42,6 +43,21 @@ pub fn fuel_for(pages: usize) -> u64 {
     BASE_FUEL.saturating_add(FUEL_PER_PAGE.saturating_mul(pages as u64))
 }
 
+/// Work all renders of one build may do together, before any page is counted (about a second
+/// of work): a small site uses a few hundred thousand steps.
+pub const TOTAL_BASE_FUEL: u64 = 20_000_000;
+
+/// Work all renders may do together, for each page and section: the default theme spends about
+/// 4,000 on a page or listing (its site map 275 per page listed), so a real site uses a tenth of
+/// this, while a template that spends its whole per-render allowance on every page stops after
+/// a number of steps that grows with the site, not with its square.
+pub const TOTAL_FUEL_PER_PAGE: u64 = 50_000;
+
+/// The fuel of a whole build of a site of `pages` pages and sections.
+pub fn total_fuel_for(pages: usize) -> u64 {
+    TOTAL_BASE_FUEL.saturating_add(TOTAL_FUEL_PER_PAGE.saturating_mul(pages as u64))
+}
+
 /// The templates of a site, ready to render.
 pub struct Templates {
     env: Environment<'static>,
@@ -49,6 +65,12 @@ pub struct Templates {
     sources: HashMap<String, (PathBuf, Arc<str>)>,
     /// The fuel each render gets.
     fuel: u64,
+    /// The fuel all renders of a build get together (0: no limit, as in the preview, which
+    /// renders a page again after every edit), and what they have spent of it.
+    total_fuel: std::sync::atomic::AtomicU64,
+    spent: std::sync::atomic::AtomicU64,
+    /// Pages and sections of the site, for the total.
+    pages: usize,
     /// The first render that ran past a limit: every later render fails with it at once, so a
     /// runaway `page.html` costs one page's worth of time, not 100,000.
     limit_hit: OnceLock<Diagnostic>,
@@ -154,11 +176,21 @@ impl Templates {
                 env,
                 sources,
                 fuel,
+                total_fuel: Default::default(),
+                spent: Default::default(),
+                pages: site.library.pages.len() + site.library.sections.len(),
                 limit_hit: OnceLock::new(),
             })
         } else {
             Err(problems)
         }
+    }
+
+    /// Bounds the work of all renders from now on together ([`total_fuel_for`]): a build
+    /// renders each page once, so its work is bounded by the size of the site.
+    pub fn limit_total_work(&self) {
+        self.spent.store(0, Relaxed);
+        self.total_fuel.store(total_fuel_for(self.pages), Relaxed);
     }
 
     /// Whether a template of that name exists.
@@ -185,15 +217,26 @@ impl Templates {
             .map_err(|e| template_diagnostic(&self.sources, &e, Some(what)))?;
         OUTPUT_FULL.set(false);
         let mut out = CappedOutput::default();
-        let result = template.render_captured_to(context, &mut out).map(drop);
+        let result = template
+            .render_captured_to(context, &mut out)
+            .map(|captured| captured.state().fuel_levels().map_or(0, |(used, _)| used));
         OUTPUT_FULL.set(false);
+        let used = match &result {
+            Ok(used) => *used,
+            Err(e) if innermost(e).kind() == ErrorKind::OutOfFuel => self.fuel,
+            Err(_) => 0,
+        };
+        let spent = self.spent.fetch_add(used, Relaxed) + used;
+        let total_fuel = self.total_fuel.load(Relaxed);
         let limit = match &result {
             Err(e) if innermost(e).kind() == ErrorKind::OutOfFuel => {
                 Some(TemplateLimit::Fuel(self.fuel))
             }
             _ if out.full => Some(TemplateLimit::Output(MAX_OUTPUT_BYTES)),
+            _ if total_fuel > 0 && spent > total_fuel => Some(TemplateLimit::TotalFuel(total_fuel)),
             _ => None,
         };
+        let result = result.map(drop);
         let Some(limit) = limit else {
             return match result {
                 Ok(()) => Ok(String::from_utf8(out.bytes)
