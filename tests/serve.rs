@@ -1201,3 +1201,31 @@ fn serve_without_ipv6(extra: &str) -> (String, String) {
     let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
     (printed.join("\n"), stderr)
 }
+
+/// A path given on the command line is printed back in error messages: its control characters
+/// (an ESC sequence that clears the screen and prints a green "OK") must arrive escaped, not be
+/// acted on by the terminal.
+#[test]
+fn control_characters_in_a_root_are_printed_escaped() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("x\x1b[2J\x1b[32mOK\u{202e}");
+    let output = Command::new(env!("CARGO_BIN_EXE_gongkai"))
+        .args(["serve", "--port", "0", "--root"])
+        .arg(&root)
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("cannot open the site folder"), "{stderr}");
+    assert!(!output.stderr.contains(&0x1b), "a raw ESC: {stderr:?}");
+    assert!(
+        !stderr.contains('\u{202e}'),
+        "a raw bidi override: {stderr:?}"
+    );
+    assert!(
+        stderr.contains("x\\u{1b}[2J\\u{1b}[32mOK\\u{202e}"),
+        "{stderr}"
+    );
+    assert!(!output.stdout.contains(&0x1b), "{:?}", output.stdout);
+}
