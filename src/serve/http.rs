@@ -19,7 +19,15 @@
 //! ones with no timeout, and a browser loading a page with two dozen stylesheets keeps idle
 //! keep-alive and preconnected sockets around, so some requests waited for seconds.
 //!
-//! A request path is decoded and checked before anything else ([`safe_path`]): `..` and `.`
+//! Before anything else, the host a request names is checked (`serve::host`): on loopback only
+//! `localhost`, `*.localhost`, `127.0.0.1` and `[::1]` are answered, so that a web page that
+//! re-points its own name at this computer (DNS rebinding) cannot read the preview; other names
+//! get 421, the live-reload stream and the injected scripts included. With `--bind` to a
+//! network address, IP addresses and this computer's name are answered too. A target in
+//! absolute form (`GET http://127.0.0.1:1111/a/ HTTP/1.1`) is accepted, its authority checked
+//! in place of `Host`.
+//!
+//! Then the request path is decoded and checked ([`safe_path`]): `..` and `.`
 //! segments, encoded slashes, backslashes, NUL and control characters, invalid or overlong UTF-8
 //! and `//` are refused with 400. Since files are only ever found by looking the checked path up
 //! in the snapshot's map, a path that slipped through could still not name a file outside the
@@ -35,6 +43,7 @@ use std::time::{Duration, Instant};
 
 use tiny_http::{HTTPVersion, Header, Method, Response, ResponseBox, StatusCode};
 
+use super::host::Hosts;
 use super::reload::Hub;
 use super::slots::{Held, Refuser, Slots};
 use super::snapshot::{
@@ -365,6 +374,8 @@ pub struct State {
     /// What files may be opened: checked again when a file is opened, since a link in the
     /// site may have been pointed elsewhere after it was loaded.
     pub site: SiteRoot,
+    /// The host names answered ([`Hosts::for_addrs`] of the addresses listened on).
+    pub hosts: Hosts,
 }
 
 /// The running HTTP server.
@@ -649,7 +660,8 @@ fn serve_connection(
                 if request.has_body() && response.status_code().0 < 400 {
                     response = text(413, "The preview takes no request bodies.\n");
                 }
-                keep_alive &= response.status_code().0 != 400;
+                // A malformed request, or one for another host, gets no second chance.
+                keep_alive &= !matches!(response.status_code().0, 400 | 421);
                 if !keep_alive {
                     response.add_header(header("Connection", "close"));
                 }
@@ -700,14 +712,19 @@ pub enum Reply {
     Events(super::reload::Subscription),
 }
 
-/// Answers one request.
+/// Answers one request; the host it names is checked before anything else, so that a request
+/// for another name learns nothing of the site (see `serve::host`).
 pub fn handle(request: &Incoming, state: &State) -> Reply {
+    let target = match checked_target(request, &state.hosts) {
+        Ok(target) => target,
+        Err(refused) => return Reply::Send(refused),
+    };
     if !matches!(request.method, Method::Get | Method::Head) {
         let response = text(405, "Only GET and HEAD are supported.\n")
             .with_header(header("Allow", "GET, HEAD"));
         return Reply::Send(response);
     }
-    let (path, query) = match safe_path(&request.target) {
+    let (path, query) = match safe_path(&target) {
         Ok(checked) => checked,
         Err(why) => return Reply::Send(text(400, &format!("Bad request: {why}.\n"))),
     };
@@ -725,7 +742,7 @@ pub fn handle(request: &Incoming, state: &State) -> Reply {
             Err(_) => not_found(request, &snapshot, state, &path),
         },
         Lookup::AddSlash => {
-            let raw_path = request.target.split(['?', '#']).next().unwrap_or("/");
+            let raw_path = target.split(['?', '#']).next().unwrap_or("/");
             let location = match query.is_empty() {
                 true => format!("{raw_path}/"),
                 false => format!("{raw_path}/?{query}"),
@@ -737,6 +754,60 @@ pub fn handle(request: &Incoming, state: &State) -> Reply {
         }
         Lookup::NotFound => not_found(request, &snapshot, state, &path),
     })
+}
+
+/// The request target in origin form (path and query), once the host the request names is
+/// allowed: the authority of a target in absolute form, which stands in for `Host` (RFC 9112
+/// §3.2.2), else `Host`. An HTTP/1.1 request must carry exactly one `Host` (RFC 9112 §3.2).
+fn checked_target(request: &Incoming, hosts: &Hosts) -> Result<String, ResponseBox> {
+    let mut host_headers = request.headers.iter().filter(|h| h.field.equiv("Host"));
+    let host = host_headers.next().map(|h| h.value.as_str());
+    if host_headers.next().is_some() {
+        return Err(text(400, "Bad request: more than one Host header.\n"));
+    }
+    if host.is_none() && matches!(request.version, HTTPVersion(1, 1)) {
+        return Err(text(
+            400,
+            "Bad request: an HTTP/1.1 request must have a Host header.\n",
+        ));
+    }
+    let (authority, target) = match absolute_form(&request.target) {
+        Ok(Some((authority, target))) => (Some(authority), target),
+        Ok(None) => (host, request.target.clone()),
+        Err(why) => return Err(text(400, &format!("Bad request: {why}.\n"))),
+    };
+    // HTTP/1.0 without `Host`: nothing to check (browsers always send it).
+    match authority {
+        Some(authority) if !hosts.allows(authority) => Err(text(421, hosts.refusal())),
+        _ => Ok(target),
+    }
+}
+
+/// Splits a target in absolute form (`http://host:port/path?query`) into its authority and
+/// its origin form (`/path?query`; `/` for an empty path); `None` for any other form.
+fn absolute_form(target: &str) -> Result<Option<(&str, String)>, &'static str> {
+    if target.starts_with('/') || target == "*" {
+        return Ok(None);
+    }
+    let Some((scheme, rest)) = target.split_once("://") else {
+        return Ok(None); // Neither form: `safe_path` says why it is refused.
+    };
+    if !scheme.eq_ignore_ascii_case("http") {
+        return Err("only http:// targets are served here");
+    }
+    let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let (authority, rest) = rest.split_at(end);
+    if authority.is_empty() {
+        return Err("the target names no host");
+    }
+    if authority.contains('@') {
+        return Err("user information in the target is refused");
+    }
+    let target = match rest.starts_with('/') {
+        true => rest.to_string(),
+        false => format!("/{rest}"),
+    };
+    Ok(Some((authority, target)))
 }
 
 fn not_found(request: &Incoming, snapshot: &Snapshot, state: &State, path: &str) -> ResponseBox {
@@ -1161,6 +1232,28 @@ mod tests {
         assert_eq!(bad(&flood), ReadError::Malformed);
     }
 
+    #[test]
+    fn absolute_form_targets_give_their_authority_and_path() {
+        let split = |t| absolute_form(t).map(|o| o.map(|(a, p)| (a.to_string(), p)));
+        assert_eq!(split("/a/?b"), Ok(None));
+        assert_eq!(split("*"), Ok(None));
+        assert_eq!(
+            split("http://127.0.0.1:1111/a/?b=1"),
+            Ok(Some(("127.0.0.1:1111".into(), "/a/?b=1".into())))
+        );
+        assert_eq!(
+            split("HTTP://[::1]:1111"),
+            Ok(Some(("[::1]:1111".into(), "/".into())))
+        );
+        assert_eq!(
+            split("http://localhost?x"),
+            Ok(Some(("localhost".into(), "/?x".into())))
+        );
+        assert!(split("http:///a").is_err());
+        assert!(split("http://u:p@localhost/").is_err());
+        assert!(split("https://localhost/").is_err());
+    }
+
     /// The response exactly as it goes on the wire.
     fn wire(response: ResponseBox, head: bool) -> String {
         let mut out = Vec::new();
@@ -1236,12 +1329,13 @@ mod tests {
             store: Arc::new(Store::new(Arc::new(snapshot))),
             hub: Arc::new(Hub::new(server)),
             site: SiteRoot::new(Path::new(".")),
+            hosts: Hosts::loopback(),
         };
         let request = Incoming {
             method: Method::Get,
             target: "/a?x\r\nSet-Cookie:\x0b\0y".into(),
             version: HTTPVersion(1, 1),
-            headers: Vec::new(),
+            headers: vec![header("Host", "localhost")],
         };
         let Reply::Send(response) = handle(&request, &state) else {
             panic!("a redirect");
@@ -1273,12 +1367,13 @@ mod tests {
             pages: Arc::new(pages),
             ..Snapshot::empty(server.clone())
         };
+        let listening = bind(None, Some(0)).expect("loopback");
         let state = Arc::new(State {
             store: Arc::new(Store::new(Arc::new(snapshot))),
             hub: Arc::new(Hub::new(server)),
             site: SiteRoot::new(Path::new(".")),
+            hosts: Hosts::for_addrs(&listening.addrs, None),
         });
-        let listening = bind(None, Some(0)).expect("loopback");
         let addrs = listening.addrs.clone();
         (Server::start_with(listening, state, limits).unwrap(), addrs)
     }
@@ -1298,7 +1393,8 @@ mod tests {
     fn get_home(addr: SocketAddr) -> (String, Duration) {
         let started = Instant::now();
         let mut stream = connect(addr);
-        let sent = stream.write_all(b"GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+        let sent =
+            stream.write_all(b"GET / HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n");
         let mut answer = Vec::new();
         let read = sent.and_then(|()| stream.read_to_end(&mut answer));
         let status = match read {
@@ -1406,7 +1502,7 @@ mod tests {
             .map(|i| {
                 let mut stream = connect(addrs[i % addrs.len()]);
                 stream
-                    .write_all(b"GET /__gongkai/events HTTP/1.1\r\nHost: x\r\n\r\n")
+                    .write_all(b"GET /__gongkai/events HTTP/1.1\r\nHost: localhost\r\n\r\n")
                     .unwrap();
                 let mut first = [0; 12];
                 stream.read_exact(&mut first).unwrap();
