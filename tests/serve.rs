@@ -1412,3 +1412,48 @@ fn on_the_network_ip_literals_and_this_machines_name_are_answered() {
         assert!(matches!(status_of(&answer), 421 | 403), "{host}: {answer}");
     }
 }
+
+/// Request smuggling: with two `Content-Length` headers the preview read only the first, took
+/// the "body" the second announced for a request of its own, and answered both. Any framing
+/// that can be read two ways is a 400 that closes the connection, with nothing answered after.
+#[test]
+fn ambiguous_request_framing_is_refused_and_closes() {
+    let site = Site::new();
+    let server = Server::start_with(&site, &["--drafts"]);
+    let smuggled = "GET /notices/draft/ HTTP/1.1\r\nHost: localhost\r\n\r\n";
+    let length = smuggled.len().to_string();
+    for framing in [
+        format!("Content-Length: 0\r\nContent-Length: {length}"),
+        format!("Content-Length: {length}\r\nContent-Length: 0"),
+        "Content-Length: 0\r\nContent-Length: 0".to_string(),
+        "Content-Length: 0, 0".to_string(),
+        "Content-Length: 0\r\nTransfer-Encoding: chunked".to_string(),
+        "Transfer-Encoding: chunked\r\nContent-Length: 0".to_string(),
+        "Content-Length: -1".to_string(),
+        "Content-Length: +0".to_string(),
+        "Content-Length: 0x10".to_string(),
+        "Content-Length:".to_string(),
+        "Content-Length: 99999999999999999999999".to_string(),
+    ] {
+        for address in [server.v4(), server.v6()] {
+            let raw = format!("GET / HTTP/1.1\r\nHost: localhost\r\n{framing}\r\n\r\n{smuggled}");
+            let answer = exchange(&address, &raw);
+            assert_eq!(status_of(&answer), 400, "{framing:?}: {answer}");
+            assert!(answer.contains("Connection: close"), "{answer}");
+            assert_eq!(
+                answer.matches("HTTP/1.1 ").count(),
+                1,
+                "{framing:?}: a second response: {answer}"
+            );
+            assert!(!answer.contains("草稿"), "{framing:?}: {answer}");
+        }
+    }
+    // One plain `Content-Length: 0` is fine, and the connection goes on.
+    let raw = format!("GET / HTTP/1.1\r\nHost: localhost\r\nContent-Length: 0\r\n\r\n{smuggled}");
+    let mut stream = connect(&server.v4());
+    stream.write_all(raw.as_bytes()).unwrap();
+    let mut reader = BufReader::new(stream);
+    let mut status = String::new();
+    reader.read_line(&mut status).unwrap();
+    assert!(status.starts_with("HTTP/1.1 200"), "{status}");
+}

@@ -25,7 +25,9 @@
 //! get 421, the live-reload stream and the injected scripts included. With `--bind` to a
 //! network address, IP addresses and this computer's name are answered too. A target in
 //! absolute form (`GET http://127.0.0.1:1111/a/ HTTP/1.1`) is accepted, its authority checked
-//! in place of `Host`.
+//! in place of `Host`. A head whose body length could be read two ways (two `Content-Length`
+//! headers, one beside `Transfer-Encoding`, one that is not a number) is a 400 that ends the
+//! connection, so that no second request can hide in what one reading takes for a body.
 //!
 //! Then the request path is decoded and checked ([`safe_path`]): `..` and `.`
 //! segments, encoded slashes, backslashes, NUL and control characters, invalid or overlong UTF-8
@@ -517,12 +519,14 @@ impl Incoming {
         }
     }
 
-    /// Whether a body follows the head (the preview takes none).
+    /// Whether a body follows the head (the preview takes none). [`read_request`] has made
+    /// sure that there is at most one `Content-Length`, of digits, and not beside
+    /// `Transfer-Encoding`.
     fn has_body(&self) -> bool {
         self.header("Transfer-Encoding").is_some()
             || self
                 .header("Content-Length")
-                .is_some_and(|l| l.trim() != "0")
+                .is_some_and(|l| l.parse::<u64>() != Ok(0))
     }
 }
 
@@ -592,14 +596,45 @@ pub fn read_request(reader: &mut impl BufRead) -> Result<Incoming, ReadError> {
         if line.starts_with([' ', '\t']) || headers.len() >= 100 {
             return Err(ReadError::Malformed); // obsolete line folding, or a flood
         }
+        let name = line.split(':').next().unwrap_or_default();
+        if name.is_empty() || !name.bytes().all(is_tchar) {
+            return Err(ReadError::Malformed);
+        }
         headers.push(line.parse::<Header>().map_err(|()| ReadError::Malformed)?);
     }
+    check_framing(&headers)?;
     Ok(Incoming {
         method,
         target: target.to_string(),
         version,
         headers,
     })
+}
+
+/// Refuses a head whose body length could be read two ways (RFC 9112 §6.3): more than one
+/// `Content-Length` (equal or not), one that is not a plain number, or one beside
+/// `Transfer-Encoding`. Reading such a length differently from the client (or from a proxy in
+/// front) would take part of one request for the start of another: request smuggling.
+fn check_framing(headers: &[Header]) -> Result<(), ReadError> {
+    let mut lengths = headers.iter().filter(|h| h.field.equiv("Content-Length"));
+    let chunked = headers.iter().any(|h| h.field.equiv("Transfer-Encoding"));
+    match (lengths.next(), lengths.next()) {
+        (None, _) => Ok(()),
+        (Some(length), None) if !chunked => {
+            let length = length.value.as_str();
+            let number = !length.is_empty() && length.bytes().all(|b| b.is_ascii_digit());
+            match number && length.parse::<u64>().is_ok() {
+                true => Ok(()),
+                false => Err(ReadError::Malformed),
+            }
+        }
+        _ => Err(ReadError::Malformed),
+    }
+}
+
+/// A character allowed in a header name (`tchar`, RFC 9110 §5.6.2).
+fn is_tchar(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b)
 }
 
 /// Reads a connection for request heads, each of which must arrive whole by `deadline`: the
@@ -647,9 +682,8 @@ fn serve_connection(
                     ReadError::Version => (505, "Only HTTP/1.0 and HTTP/1.1 are supported.\n"),
                     _ => (400, "Bad request.\n"),
                 };
-                let mut response = text(status, body);
-                response.add_header(header("Connection", "close"));
-                write_response(response, &mut writer, HTTPVersion(1, 1), false)?;
+                let response = text(status, body);
+                write_response(response, &mut writer, HTTPVersion(1, 1), false, true)?;
                 return writer.flush();
             }
         };
@@ -662,11 +696,9 @@ fn serve_connection(
                 }
                 // A malformed request, or one for another host, gets no second chance.
                 keep_alive &= !matches!(response.status_code().0, 400 | 421);
-                if !keep_alive {
-                    response.add_header(header("Connection", "close"));
-                }
                 let head = request.method == Method::Head;
-                write_response(response, &mut writer, request.version.clone(), head)?;
+                let version = request.version.clone();
+                write_response(response, &mut writer, version, head, !keep_alive)?;
                 writer.flush()?;
             }
             Reply::Events(subscription) => {
@@ -691,17 +723,57 @@ fn serve_connection(
 ///   (tiny-http#265), and whenever the request's `TE` header names chunked, so the threshold is
 ///   lifted and no request headers are passed (they are only read for `TE`);
 /// - raw_print adds `Server: tiny-http (Rust)` unless there is a `Server` header, and cannot
-///   leave it out, so the header names the preview instead.
+///   leave it out, so the header names the preview instead;
+/// - a response never takes a `Connection` header (`add_header` drops it), so when the
+///   connection ends after it (`close`), `Connection: close` is written in by [`SaysClose`].
 fn write_response(
     response: ResponseBox,
     writer: &mut impl Write,
     version: HTTPVersion,
     head: bool,
+    close: bool,
 ) -> io::Result<()> {
-    response
+    let response = response
         .with_chunked_threshold(usize::MAX)
-        .with_header(header("Server", "gongkai"))
-        .raw_print(writer, version, &[], head, None)
+        .with_header(header("Server", "gongkai"));
+    match close {
+        true => response.raw_print(SaysClose::new(writer), version, &[], head, None),
+        false => response.raw_print(writer, version, &[], head, None),
+    }
+}
+
+/// Writes `Connection: close` right after the status line of the response written through it,
+/// so that the client knows the connection ends with this response (RFC 9112 §9.6).
+struct SaysClose<W> {
+    inner: W,
+    said: bool,
+}
+
+impl<W: Write> SaysClose<W> {
+    fn new(inner: W) -> SaysClose<W> {
+        SaysClose { inner, said: false }
+    }
+}
+
+impl<W: Write> Write for SaysClose<W> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        if self.said {
+            return self.inner.write(buf);
+        }
+        match buf.iter().position(|&b| b == b'\n') {
+            None => self.inner.write(buf),
+            Some(end) => {
+                self.inner.write_all(&buf[..=end])?;
+                self.inner.write_all(b"Connection: close\r\n")?;
+                self.said = true;
+                Ok(end + 1)
+            }
+        }
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.inner.flush()
+    }
 }
 
 /// What to do with a request.
@@ -1233,6 +1305,34 @@ mod tests {
     }
 
     #[test]
+    fn a_body_length_that_can_be_read_two_ways_is_malformed() {
+        let read = |headers: &str| {
+            let raw = format!("GET / HTTP/1.1\r\nHost: h\r\n{headers}\r\n");
+            read_request(&mut raw.as_bytes()).map(|r| r.has_body())
+        };
+        assert_eq!(read(""), Ok(false));
+        assert_eq!(read("Content-Length: 0\r\n"), Ok(false));
+        assert_eq!(read("content-length:  000 \r\n"), Ok(false));
+        assert_eq!(read("Content-Length: 12\r\n"), Ok(true));
+        assert_eq!(read("Transfer-Encoding: chunked\r\n"), Ok(true));
+        for bad in [
+            "Content-Length: 0\r\nContent-Length: 44\r\n",
+            "Content-Length: 0\r\nContent-Length: 0\r\n",
+            "Content-Length: 0\r\nTransfer-Encoding: chunked\r\n",
+            "Content-Length: 0, 0\r\n",
+            "Content-Length: -1\r\n",
+            "Content-Length: +1\r\n",
+            "Content-Length:\r\n",
+            "Content-Length: 99999999999999999999999\r\n",
+            "Content-Length : 44\r\n",
+            ": 44\r\n",
+            "Content(Length): 44\r\n",
+        ] {
+            assert_eq!(read(bad).unwrap_err(), ReadError::Malformed, "{bad:?}");
+        }
+    }
+
+    #[test]
     fn absolute_form_targets_give_their_authority_and_path() {
         let split = |t| absolute_form(t).map(|o| o.map(|(a, p)| (a.to_string(), p)));
         assert_eq!(split("/a/?b"), Ok(None));
@@ -1257,7 +1357,7 @@ mod tests {
     /// The response exactly as it goes on the wire.
     fn wire(response: ResponseBox, head: bool) -> String {
         let mut out = Vec::new();
-        write_response(response, &mut out, HTTPVersion(1, 1), head).unwrap();
+        write_response(response, &mut out, HTTPVersion(1, 1), head, false).unwrap();
         String::from_utf8(out).unwrap()
     }
 
