@@ -8,9 +8,12 @@
 //!
 //! Every connection gets a thread of its own, which reads its requests and answers them from
 //! the current [`Snapshot`] (keep-alive); an event stream simply keeps its thread. Each request
-//! head must arrive whole within [`HEAD_DEADLINE`], and when every connection slot is taken the
-//! connection that has waited longest for its request gives way (see `serve::slots`), so that
-//! clients holding connections open, slowly or idly, cannot keep a browser waiting.
+//! head must arrive whole within [`HEAD_DEADLINE`], and each response within
+//! [`RESPONSE_DEADLINE`] (plus time for its size at [`MIN_RATE`]), or the connection is closed.
+//! When every connection slot is taken, the connection that has waited longest for its request
+//! gives way, else one whose client has taken nothing of its response for [`STALL`]; event
+//! streams may take only half of the slots (see `serve::slots`). So clients holding
+//! connections open, sending or reading slowly or idly, cannot keep a browser waiting.
 //!
 //! tiny_http provides the protocol types and writes the responses ([`Response::raw_print`]:
 //! status line, lengths, `HEAD`, dates), told never to chunk a body of known length and to name
@@ -71,8 +74,19 @@ pub const HEAD_DEADLINE: Duration = Duration::from_secs(5);
 const WANTED_FILES: u64 = 4096;
 /// Open files kept for everything but connections (the watcher, rebuilds reading sources).
 const SPARE_FILES: u64 = 256;
-/// A response that cannot be written for this long is abandoned (a browser that stopped reading).
-const WRITE_TIMEOUT: Duration = Duration::from_secs(30);
+/// A response (or one event of a live-reload stream) must be written whole within this time,
+/// plus the time its bytes take at [`MIN_RATE`], or the connection is closed. A timeout per
+/// write would let a client that reads a little at a time hold its connection for as long as
+/// it likes.
+pub const RESPONSE_DEADLINE: Duration = Duration::from_secs(20);
+/// The slowest a client may read a large response on average, in bytes per second: every byte
+/// written extends the response's deadline by `1 / MIN_RATE` seconds. (Bytes the system only
+/// buffers count too, so a client that reads nothing at all still gets some seconds more: no
+/// more than a send buffer's worth.)
+pub const MIN_RATE: u64 = 256 * 1024;
+/// When every slot is taken, a busy connection whose client has taken none of its response for
+/// this long gives way to a new connection (see `serve::slots`).
+pub const STALL: Duration = Duration::from_secs(3);
 /// Longest request head accepted (request line and headers).
 const MAX_HEAD: u64 = 64 * 1024;
 
@@ -306,13 +320,20 @@ fn listen(addr: SocketAddr, dual_stack: bool) -> io::Result<TcpListener> {
     Ok(TcpListener::from(socket))
 }
 
-/// How many connections the server holds at once, and how long a request head may take.
+/// How many connections the server holds at once, and how long a request head and a response
+/// may take.
 #[derive(Debug, Clone, Copy)]
 pub struct Limits {
     /// Connections served at once (each is a thread).
     pub max_connections: usize,
     /// See [`HEAD_DEADLINE`].
     pub head_deadline: Duration,
+    /// See [`RESPONSE_DEADLINE`].
+    pub response_deadline: Duration,
+    /// See [`MIN_RATE`] (bytes per second, at least 1).
+    pub min_rate: u64,
+    /// See [`STALL`].
+    pub stall: Duration,
 }
 
 impl Default for Limits {
@@ -320,11 +341,21 @@ impl Default for Limits {
         Limits {
             max_connections: MAX_CONNECTIONS,
             head_deadline: HEAD_DEADLINE,
+            response_deadline: RESPONSE_DEADLINE,
+            min_rate: MIN_RATE,
+            stall: STALL,
         }
     }
 }
 
 impl Limits {
+    /// How many connections may be live-reload event streams: half of them (at most
+    /// [`reload::MAX_CLIENTS`](super::reload::MAX_CLIENTS)), so that streams, which stay open
+    /// and are never evicted, cannot take every slot.
+    pub fn max_streams(&self) -> usize {
+        (self.max_connections / 2).clamp(1, super::reload::MAX_CLIENTS)
+    }
+
     /// The limits for this process: [`MAX_CONNECTIONS`], or fewer when the process may not
     /// open enough files for them, after raising its soft limit on open files (to at most
     /// 4096), as a process running out of them could no longer accept a connection at all.
@@ -410,7 +441,7 @@ impl Server {
         let stopping = Arc::new(AtomicBool::new(false));
         let shared = Arc::new(Shared {
             state,
-            slots: Slots::new(limits.max_connections),
+            slots: Slots::new(limits.max_connections, limits.max_streams(), limits.stall),
             refuser: Refuser::start().map_err(|e| e.to_string())?,
             limits,
         });
@@ -475,8 +506,8 @@ fn accept_loop(listener: &TcpListener, shared: &Arc<Shared>, stopping: &AtomicBo
             .name("gongkai-conn".into())
             .stack_size(512 * 1024)
             .spawn(move || {
-                let deadline = for_thread.limits.head_deadline;
-                let _ = serve_connection(&connection, &for_thread.state, &slot, deadline);
+                let limits = &for_thread.limits;
+                let _ = serve_connection(&connection, &for_thread.state, &slot, limits);
             });
         if spawned.is_err() {
             // No thread to be had: the closure, and the slot with it, is dropped.
@@ -656,21 +687,65 @@ impl Read for HeadReader<'_> {
     }
 }
 
-/// Answers the requests of one connection until it closes, asks to close, or does not send a
-/// whole request head within `head_deadline`.
+/// Writes responses to a connection, each of which must be written whole by its deadline
+/// ([`RESPONSE_DEADLINE`] from its first byte, plus the time its bytes take at [`MIN_RATE`]):
+/// the socket's write timeout is set to what is left of it before every write. A response ends
+/// with a flush (as does each event of a stream), so the next write starts the next one. Every
+/// write the client makes room for counts as progress for its slot.
+struct ResponseWriter<'a> {
+    stream: &'a TcpStream,
+    slot: &'a Held,
+    deadline: Duration,
+    min_rate: u64,
+    /// When the response being written started, and how much of it is written.
+    started: Option<Instant>,
+    written: u64,
+}
+
+impl Write for ResponseWriter<'_> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let started = *self.started.get_or_insert_with(Instant::now);
+        let earned = Duration::from_secs_f64(self.written as f64 / self.min_rate.max(1) as f64);
+        let left = (started + self.deadline + earned).saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            return Err(io::ErrorKind::TimedOut.into());
+        }
+        self.stream.set_write_timeout(Some(left))?;
+        let mut stream = self.stream;
+        let written = stream.write(buf)?;
+        self.written += written as u64;
+        self.slot.progress();
+        Ok(written)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        (self.started, self.written) = (None, 0);
+        Ok(())
+    }
+}
+
+/// Answers the requests of one connection until it closes, asks to close, does not send a
+/// whole request head within `limits.head_deadline`, or does not take a response in time.
 fn serve_connection(
     stream: &TcpStream,
     state: &State,
     slot: &Held,
-    head_deadline: Duration,
+    limits: &Limits,
 ) -> io::Result<()> {
     stream.set_nodelay(true)?;
-    stream.set_write_timeout(Some(WRITE_TIMEOUT))?;
+    let head_deadline = limits.head_deadline;
     let mut reader = BufReader::new(HeadReader {
         stream,
         deadline: Instant::now() + head_deadline,
     });
-    let mut writer = BufWriter::new(stream);
+    let mut writer = BufWriter::new(ResponseWriter {
+        stream,
+        slot,
+        deadline: limits.response_deadline,
+        min_rate: limits.min_rate,
+        started: None,
+        written: 0,
+    });
     loop {
         slot.waiting();
         reader.get_mut().deadline = Instant::now() + head_deadline;
@@ -702,6 +777,13 @@ fn serve_connection(
                 writer.flush()?;
             }
             Reply::Events(subscription) => {
+                if !slot.stream() {
+                    drop(subscription);
+                    let response = text(503, "Too many live-reload connections.\n")
+                        .with_header(header("Retry-After", "5"));
+                    write_response(response, &mut writer, HTTPVersion(1, 1), false, true)?;
+                    return writer.flush();
+                }
                 writer.write_all(
                     b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream; charset=utf-8\r\n\
                       Cache-Control: no-store\r\nX-Content-Type-Options: nosniff\r\nConnection: close\r\n\r\n",
@@ -1456,12 +1538,18 @@ mod tests {
         assert_eq!(query_param(q, "nope"), None);
     }
 
-    /// A server on both loopback addresses within `limits`, serving one page at `/`.
+    /// The length of the page at `/big/`: more than socket buffers hold.
+    const BIG: usize = 8 << 20;
+
+    /// A server on both loopback addresses within `limits`, serving one page at `/` and a big
+    /// one at `/big/`.
     fn small_server(limits: Limits) -> (Server, Vec<SocketAddr>) {
         let server: Arc<str> = "s".into();
         let mut pages = std::collections::HashMap::new();
         let home = super::super::snapshot::Output::new("<p>home</p>", &server, 1);
         pages.insert("/".into(), home);
+        let big = super::super::snapshot::Output::new(&"x".repeat(BIG), &server, 1);
+        pages.insert("/big/".into(), big);
         let snapshot = Snapshot {
             build: 1,
             pages: Arc::new(pages),
@@ -1565,6 +1653,7 @@ mod tests {
             max_connections: SLOTS,
             // Longer than the test: the deadline is not what keeps the browser served here.
             head_deadline: Duration::from_secs(30),
+            ..Limits::default()
         };
         let (server, addrs) = small_server(limits);
         let mut slow: Vec<TcpStream> = (0..SLOTS * 6)
@@ -1589,33 +1678,176 @@ mod tests {
         server.stop();
     }
 
-    /// When every slot is busy answering (event streams here), a newcomer is told so with a
-    /// 503 it can read, not reset.
+    /// A client that asks for the big page `requests` times in a row and never reads: its
+    /// receive buffer is made small, so that the server's writes soon block.
+    fn slow_reader(addr: SocketAddr, requests: usize) -> TcpStream {
+        use rustix::net::{AddressFamily, SocketType, sockopt};
+        let family = match addr {
+            SocketAddr::V4(_) => AddressFamily::INET,
+            SocketAddr::V6(_) => AddressFamily::INET6,
+        };
+        let socket = rustix::net::socket(family, SocketType::STREAM, None).unwrap();
+        sockopt::set_socket_recv_buffer_size(&socket, 2048).unwrap();
+        rustix::net::connect(&socket, &addr).unwrap();
+        let mut stream = TcpStream::from(socket);
+        stream
+            .set_write_timeout(Some(Duration::from_secs(5)))
+            .unwrap();
+        let request = "GET /big/ HTTP/1.1\r\nHost: localhost\r\n\r\n".repeat(requests);
+        // Refused (a 503) or not, it is left to hold what it got.
+        let _ = stream.write_all(request.as_bytes());
+        stream
+    }
+
+    /// Opens a live-reload stream: the status line it gets (200, or 503 past the cap), and the
+    /// connection.
+    fn open_events(addr: SocketAddr) -> (String, TcpStream) {
+        let mut stream = connect(addr);
+        stream
+            .write_all(b"GET /__gongkai/events HTTP/1.1\r\nHost: localhost\r\n\r\n")
+            .unwrap();
+        let mut first = [0; 12];
+        stream.read_exact(&mut first).unwrap();
+        (String::from_utf8_lossy(&first).into_owned(), stream)
+    }
+
+    /// Whether the server has closed `stream` (reading what it had sent first).
+    fn closed_by_server(stream: &mut TcpStream) -> bool {
+        stream
+            .set_read_timeout(Some(Duration::from_millis(100)))
+            .unwrap();
+        loop {
+            match stream.read(&mut [0; 4096]) {
+                Ok(0) => return true,
+                Ok(_) => {}
+                Err(e)
+                    if matches!(
+                        e.kind(),
+                        io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+                    ) =>
+                {
+                    return false;
+                }
+                Err(_) => return true,
+            }
+        }
+    }
+
+    /// Clients that stopped reading (each with 50 requests for a big page pipelined) and more
+    /// live-reload streams than there are slots: streams get at most half of the slots, a
+    /// connection whose response has stalled gives way to a newcomer, and so a browser's
+    /// request is still answered at once. Event streams are never the ones to give way.
+    #[test]
+    fn slow_readers_and_event_streams_do_not_starve_a_browser() {
+        const SLOTS: usize = 16;
+        let limits = Limits {
+            max_connections: SLOTS,
+            stall: Duration::from_millis(400),
+            // Longer than the test: the deadline is not what keeps the browser served here.
+            response_deadline: Duration::from_secs(60),
+            ..Limits::default()
+        };
+        assert_eq!(limits.max_streams(), SLOTS / 2);
+        let (server, addrs) = small_server(limits);
+        let mut streams = Vec::new();
+        for i in 0..SLOTS {
+            let (status, stream) = open_events(addrs[i % addrs.len()]);
+            match status.as_str() {
+                "HTTP/1.1 200" => streams.push(stream),
+                "HTTP/1.1 503" => {}
+                other => panic!("event stream {i}: {other}"),
+            }
+        }
+        assert_eq!(streams.len(), SLOTS / 2, "streams beyond half the slots");
+        let mut slow: Vec<TcpStream> = (0..SLOTS * 2)
+            .map(|i| slow_reader(addrs[i % addrs.len()], 50))
+            .collect();
+        let mut worst = Duration::ZERO;
+        for i in 0..8 {
+            // Every slow reader has stalled by now.
+            std::thread::sleep(limits.stall + Duration::from_millis(200));
+            let (status, took) = get_home(addrs[i % addrs.len()]);
+            assert!(status.starts_with("HTTP/1.1 200"), "request {i}: {status}");
+            worst = worst.max(took);
+            // Another one takes the slot the browser's request left.
+            slow.push(slow_reader(addrs[i % addrs.len()], 50));
+        }
+        eprintln!(
+            "{} slow readers, {} streams, {SLOTS} slots: slowest answer {worst:?}",
+            slow.len(),
+            streams.len()
+        );
+        assert!(worst < Duration::from_secs(1), "{worst:?}");
+        for (i, stream) in streams.iter_mut().enumerate() {
+            assert!(!closed_by_server(stream), "event stream {i} was closed");
+        }
+        server.stop();
+    }
+
+    /// A client that stops reading a response holds its connection until the response's
+    /// deadline, not for as long as it likes; one that reads gets the whole response.
+    #[test]
+    fn a_response_not_taken_in_time_ends_the_connection() {
+        let limits = Limits {
+            response_deadline: Duration::from_millis(500),
+            // No extra time for the bytes the system buffers, however many they are.
+            min_rate: u64::MAX,
+            ..Limits::default()
+        };
+        let (server, addrs) = small_server(limits);
+        for &addr in &addrs {
+            let mut slow = slow_reader(addr, 1);
+            std::thread::sleep(Duration::from_secs(3));
+            // What was sent before the connection was ended, then the end.
+            slow.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+            let mut got = Vec::new();
+            let _ = slow.read_to_end(&mut got);
+            assert!(
+                got.len() < BIG,
+                "{addr}: {} bytes: the whole page",
+                got.len()
+            );
+
+            let mut reader = connect(addr);
+            reader
+                .write_all(b"GET /big/ HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
+                .unwrap();
+            let mut whole = Vec::new();
+            reader.read_to_end(&mut whole).unwrap();
+            assert!(whole.starts_with(b"HTTP/1.1 200"));
+            assert!(whole.len() > BIG, "{addr}: {} bytes", whole.len());
+        }
+        server.stop();
+    }
+
+    /// When no slot can be freed (event streams, and responses still moving), a newcomer is told
+    /// so with a 503 it can read, not reset.
     #[test]
     fn with_every_slot_busy_a_newcomer_gets_a_503() {
         let limits = Limits {
-            max_connections: 2,
+            max_connections: 4,
+            // Longer than the test: the slow readers never count as stalled.
+            stall: Duration::from_secs(60),
             ..Limits::default()
         };
         let (server, addrs) = small_server(limits);
         let streams: Vec<TcpStream> = (0..2)
             .map(|i| {
-                let mut stream = connect(addrs[i % addrs.len()]);
-                stream
-                    .write_all(b"GET /__gongkai/events HTTP/1.1\r\nHost: localhost\r\n\r\n")
-                    .unwrap();
-                let mut first = [0; 12];
-                stream.read_exact(&mut first).unwrap();
-                assert_eq!(&first, b"HTTP/1.1 200");
+                let (status, stream) = open_events(addrs[i % addrs.len()]);
+                assert_eq!(status, "HTTP/1.1 200");
                 stream
             })
             .collect();
+        let (status, _) = open_events(addrs[0]);
+        assert_eq!(status, "HTTP/1.1 503", "a third stream with 4 slots");
+        let slow: Vec<TcpStream> = (0..2).map(|i| slow_reader(addrs[i], 1)).collect();
+        std::thread::sleep(Duration::from_millis(200));
         for &addr in &addrs {
             let (status, took) = get_home(addr);
             assert!(status.starts_with("HTTP/1.1 503"), "{addr}: {status}");
             assert!(took < Duration::from_secs(1), "{took:?}");
         }
-        drop(streams);
+        drop((streams, slow));
         server.stop();
     }
 
