@@ -101,7 +101,7 @@ fn print_event(event: Event<'_>) {
             }
             if listening.public() {
                 println!(
-                    "(Other computers on your network can open it too, at this computer's addresses.)"
+                    "(Other computers on your network can open it too, at this computer's IP addresses or its host name.)"
                 );
             } else {
                 println!("(Only this computer can open it; --bind :: opens it to your network.)");

@@ -14,10 +14,13 @@
 //!   its first label too), case aside. An IP address in `Host` means the browser opened that
 //!   address itself, so no name was re-pointed.
 //!
-//! Anything else is answered 421 with a short text naming `--bind`. The rule is applied to the
-//! authority of a target in absolute form (`GET http://127.0.0.1:1111/ HTTP/1.1`), which then
-//! stands in for `Host` (RFC 9112 §3.2.2), else to `Host`; an HTTP/1.1 request without `Host`,
-//! or with more than one, is a 400 (RFC 9112 §3.2); HTTP/1.0 may leave `Host` out.
+//! Anything else is answered 421 (Misdirected Request) with a short text saying why (on
+//! loopback, also that `--bind ::` opens the preview to other computers). The rule is applied
+//! to the authority of a target in absolute form (`GET http://127.0.0.1:1111/ HTTP/1.1`), which
+//! then stands in for `Host` (RFC 9112 §3.2.2), else to `Host`; an HTTP/1.1 request without
+//! `Host`, or with more than one, is a 400 (RFC 9112 §3.2); HTTP/1.0 may leave `Host` out.
+//! Every request goes through this check first: pages, files, the live-reload event stream and
+//! the injected scripts alike.
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 
