@@ -537,7 +537,8 @@ fn control_characters_in_a_request_target_are_refused() {
     ] {
         for address in [server.v4(), server.v6()] {
             let mut stream = connect(&address);
-            let head = format!("GET {target} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+            let head =
+                format!("GET {target} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n");
             stream.write_all(head.as_bytes()).unwrap();
             let mut raw = Vec::new();
             let _ = stream.read_to_end(&mut raw);
@@ -991,7 +992,8 @@ fn idle_and_streaming_clients_do_not_starve_page_requests() {
                 let mut statuses = Vec::new();
                 for last in [false, false, true] {
                     let close = if last { "Connection: close\r\n" } else { "" };
-                    let head = format!("GET /css/site.css HTTP/1.1\r\nHost: x\r\n{close}\r\n");
+                    let head =
+                        format!("GET /css/site.css HTTP/1.1\r\nHost: localhost\r\n{close}\r\n");
                     stream.write_all(head.as_bytes()).unwrap();
                     let mut reader = BufReader::new(&stream);
                     let mut status = String::new();
@@ -1200,4 +1202,258 @@ fn serve_without_ipv6(extra: &str) -> (String, String) {
     let output = child.wait_with_output().expect("server output");
     let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
     (printed.join("\n"), stderr)
+}
+
+/// A path given on the command line is printed back in error messages: its control characters
+/// (an ESC sequence that clears the screen and prints a green "OK") must arrive escaped, not be
+/// acted on by the terminal.
+#[test]
+fn control_characters_in_a_root_are_printed_escaped() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("x\x1b[2J\x1b[32mOK\u{202e}");
+    let output = Command::new(env!("CARGO_BIN_EXE_gongkai"))
+        .args(["serve", "--port", "0", "--root"])
+        .arg(&root)
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("cannot open the site folder"), "{stderr}");
+    assert!(!output.stderr.contains(&0x1b), "a raw ESC: {stderr:?}");
+    assert!(
+        !stderr.contains('\u{202e}'),
+        "a raw bidi override: {stderr:?}"
+    );
+    assert!(
+        stderr.contains("x\\u{1b}[2J\\u{1b}[32mOK\\u{202e}"),
+        "{stderr}"
+    );
+    assert!(!output.stdout.contains(&0x1b), "{:?}", output.stdout);
+}
+
+/// Sends `raw` exactly as given on a new connection and reads until the server closes it.
+fn exchange(address: &str, raw: &str) -> String {
+    let mut stream = connect(address);
+    stream.write_all(raw.as_bytes()).unwrap();
+    let mut answer = Vec::new();
+    let _ = stream.read_to_end(&mut answer);
+    String::from_utf8_lossy(&answer).into_owned()
+}
+
+/// The status of the first response in `answer`, 0 when there is none.
+fn status_of(answer: &str) -> u16 {
+    answer
+        .strip_prefix("HTTP/1.1 ")
+        .and_then(|rest| rest.get(..3))
+        .and_then(|code| code.parse().ok())
+        .unwrap_or(0)
+}
+
+/// DNS rebinding: a page at `http://rebind.attacker.example:PORT/` has its name re-pointed at
+/// 127.0.0.1 and reads the preview as its own origin, drafts included. Its requests still say
+/// `Host: rebind.attacker.example:PORT`, so on loopback only loopback names are answered: the
+/// pages, the live-reload stream and the injected scripts alike.
+#[test]
+fn on_loopback_only_loopback_host_names_are_answered() {
+    let site = Site::new();
+    let server = Server::start_with(&site, &["--drafts"]);
+    let port = server.port;
+    let get = |address: &str, target: &str, host: &str| {
+        let head = format!("GET {target} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n");
+        exchange(address, &head)
+    };
+    for address in [server.v4(), server.v6()] {
+        let draft = get(&address, "/notices/draft/", &address);
+        assert_eq!(status_of(&draft), 200, "{draft}");
+        assert!(draft.contains("草稿。"), "{draft}");
+        for host in [
+            format!("localhost:{port}"),
+            "localhost".to_string(),
+            format!("LocalHost:{port}"),
+            format!("preview.localhost:{port}"),
+            "127.0.0.1".to_string(),
+            format!("127.0.0.1:{port}"),
+            "[::1]".to_string(),
+            format!("[::1]:{port}"),
+        ] {
+            assert_eq!(status_of(&get(&address, "/", &host)), 200, "Host: {host}");
+        }
+        for host in [
+            format!("rebind.attacker.example:{port}"),
+            "rebind.attacker.example".to_string(),
+            format!("localhost.attacker.example:{port}"),
+            format!("127.0.0.1.nip.io:{port}"),
+            format!("attacker.example:{port}@localhost"),
+            format!("192.168.1.20:{port}"),
+            format!("[::2]:{port}"),
+            "localhost:http".to_string(),
+            format!("[::1]x:{port}"),
+            String::new(),
+        ] {
+            for target in [
+                "/notices/draft/",
+                "/",
+                "/__gongkai/events",
+                "/__gongkai/livereload.js",
+                "/__gongkai/livereload-worker.js",
+                "/__gongkai/status",
+            ] {
+                let answer = get(&address, target, &host);
+                assert!(
+                    matches!(status_of(&answer), 421 | 403),
+                    "{target} with Host: {host:?} → {answer}"
+                );
+                assert!(answer.contains("--bind"), "{answer}");
+                assert!(!answer.contains("草稿"), "{answer}");
+                assert!(!answer.contains("text/event-stream"), "{answer}");
+            }
+        }
+    }
+    let address = server.v4();
+    // RFC 9112 §3.2: HTTP/1.1 must name the host, once; HTTP/1.0 may leave it out.
+    let missing = exchange(&address, "GET / HTTP/1.1\r\nConnection: close\r\n\r\n");
+    assert_eq!(status_of(&missing), 400, "{missing}");
+    let twice = exchange(
+        &address,
+        "GET / HTTP/1.1\r\nHost: localhost\r\nHost: attacker.example\r\nConnection: close\r\n\r\n",
+    );
+    assert_eq!(status_of(&twice), 400, "{twice}");
+    let old = exchange(&address, "GET /notices/live/ HTTP/1.0\r\n\r\n");
+    assert!(
+        old.starts_with("HTTP/1.0 200") || status_of(&old) == 200,
+        "{old}"
+    );
+    assert!(old.contains("实时预览测试"), "{old}");
+}
+
+/// RFC 9112 §3.2.2: a server must accept a target in absolute form; the path is taken from it
+/// and the host rule applies to its authority (the `Host` header is then ignored).
+#[test]
+fn absolute_form_targets_are_answered_by_their_authority() {
+    let site = Site::new();
+    let server = Server::start_with(&site, &["--drafts"]);
+    let port = server.port;
+    let address = server.v4();
+    let get = |target: &str, host: &str| {
+        let head = format!("GET {target} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n");
+        exchange(&address, &head)
+    };
+    let live = get(&format!("http://127.0.0.1:{port}/notices/live/"), &address);
+    assert_eq!(status_of(&live), 200, "{live}");
+    assert!(live.contains("实时预览测试"), "{live}");
+    let upper = get(
+        &format!("HTTP://LOCALHOST:{port}/notices/live/?x=1"),
+        &address,
+    );
+    assert_eq!(status_of(&upper), 200, "{upper}");
+    let home = get(&format!("http://[::1]:{port}"), &address);
+    assert_eq!(status_of(&home), 200, "an empty path is /: {home}");
+    let folder = get(&format!("http://localhost:{port}/notices?x=1"), &address);
+    assert_eq!(status_of(&folder), 301, "{folder}");
+    assert!(
+        folder.contains("\r\nLocation: /notices/?x=1\r\n"),
+        "{folder}"
+    );
+    // The authority in the target is what counts, whatever Host says.
+    let rebound = get(
+        &format!("http://rebind.attacker.example:{port}/notices/draft/"),
+        &address,
+    );
+    assert!(matches!(status_of(&rebound), 421 | 403), "{rebound}");
+    assert!(!rebound.contains("草稿。"), "{rebound}");
+    let odd_host = get(&format!("http://127.0.0.1:{port}/"), "attacker.example");
+    assert_eq!(status_of(&odd_host), 200, "{odd_host}");
+    for bad in [
+        format!("http://127.0.0.1:{port}/../secret.txt"),
+        format!("http://user@127.0.0.1:{port}/"),
+        "http:///".to_string(),
+        format!("ftp://127.0.0.1:{port}/"),
+    ] {
+        let answer = get(&bad, &address);
+        assert_eq!(status_of(&answer), 400, "{bad}: {answer}");
+        assert!(!answer.contains(SECRET), "{answer}");
+    }
+}
+
+/// On the network (`--bind ::`, opted into), other computers use this machine's IP address or
+/// its name: IP literals and the machine's host name (and NAME.local) are answered, other
+/// names still are not.
+#[cfg(target_os = "linux")]
+#[test]
+fn on_the_network_ip_literals_and_this_machines_name_are_answered() {
+    let site = Site::new();
+    let server = Server::start_with(&site, &["--bind", "::", "--drafts"]);
+    let port = server.port;
+    let name = fs::read_to_string("/proc/sys/kernel/hostname").unwrap();
+    let name = name.trim().to_ascii_lowercase();
+    let get = |host: &str| {
+        let head = format!("GET / HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n");
+        exchange(&server.v4(), &head)
+    };
+    for host in [
+        format!("192.0.2.7:{port}"),
+        "10.1.2.3".to_string(),
+        format!("[2001:db8::1]:{port}"),
+        format!("[::1]:{port}"),
+        format!("localhost:{port}"),
+        format!("{name}:{port}"),
+        format!("{}:{port}", name.to_ascii_uppercase()),
+        format!("{name}.local:{port}"),
+    ] {
+        assert_eq!(status_of(&get(&host)), 200, "Host: {host}");
+    }
+    for host in [
+        format!("rebind.attacker.example:{port}"),
+        format!("{name}.attacker.example:{port}"),
+        format!("[2001:db8::1:{port}"),
+    ] {
+        let answer = get(&host);
+        assert!(matches!(status_of(&answer), 421 | 403), "{host}: {answer}");
+    }
+}
+
+/// Request smuggling: with two `Content-Length` headers the preview read only the first, took
+/// the "body" the second announced for a request of its own, and answered both. Any framing
+/// that can be read two ways is a 400 that closes the connection, with nothing answered after.
+#[test]
+fn ambiguous_request_framing_is_refused_and_closes() {
+    let site = Site::new();
+    let server = Server::start_with(&site, &["--drafts"]);
+    let smuggled = "GET /notices/draft/ HTTP/1.1\r\nHost: localhost\r\n\r\n";
+    let length = smuggled.len().to_string();
+    for framing in [
+        format!("Content-Length: 0\r\nContent-Length: {length}"),
+        format!("Content-Length: {length}\r\nContent-Length: 0"),
+        "Content-Length: 0\r\nContent-Length: 0".to_string(),
+        "Content-Length: 0, 0".to_string(),
+        "Content-Length: 0\r\nTransfer-Encoding: chunked".to_string(),
+        "Transfer-Encoding: chunked\r\nContent-Length: 0".to_string(),
+        "Content-Length: -1".to_string(),
+        "Content-Length: +0".to_string(),
+        "Content-Length: 0x10".to_string(),
+        "Content-Length:".to_string(),
+        "Content-Length: 99999999999999999999999".to_string(),
+    ] {
+        for address in [server.v4(), server.v6()] {
+            let raw = format!("GET / HTTP/1.1\r\nHost: localhost\r\n{framing}\r\n\r\n{smuggled}");
+            let answer = exchange(&address, &raw);
+            assert_eq!(status_of(&answer), 400, "{framing:?}: {answer}");
+            assert!(answer.contains("Connection: close"), "{answer}");
+            assert_eq!(
+                answer.matches("HTTP/1.1 ").count(),
+                1,
+                "{framing:?}: a second response: {answer}"
+            );
+            assert!(!answer.contains("草稿"), "{framing:?}: {answer}");
+        }
+    }
+    // One plain `Content-Length: 0` is fine, and the connection goes on.
+    let raw = format!("GET / HTTP/1.1\r\nHost: localhost\r\nContent-Length: 0\r\n\r\n{smuggled}");
+    let mut stream = connect(&server.v4());
+    stream.write_all(raw.as_bytes()).unwrap();
+    let mut reader = BufReader::new(stream);
+    let mut status = String::new();
+    reader.read_line(&mut status).unwrap();
+    assert!(status.starts_with("HTTP/1.1 200"), "{status}");
 }

@@ -1,4 +1,8 @@
 //! `gongkai serve`.
+//!
+//! Every message that carries a path or other text from outside (the `--root` given, an error
+//! naming a file, a system error) is printed through [`printable`], so that control and bidi
+//! characters in it are shown escaped instead of being acted on by the terminal.
 
 use std::net::IpAddr;
 use std::path::PathBuf;
@@ -37,12 +41,13 @@ pub struct Args {
 pub fn run(args: Args) -> ExitCode {
     let stop = Arc::new(AtomicBool::new(false));
     if let Err(e) = catch_stop_signals(&stop) {
-        eprintln!("warning: Ctrl-C will not stop the preview cleanly: {e}");
+        let why = printable(&e.to_string()).into_owned();
+        eprintln!("warning: Ctrl-C will not stop the preview cleanly: {why}");
     }
     let now = match LoadOptions::build_time() {
         Ok(now) => now,
         Err(message) => {
-            eprintln!("error: {message}");
+            eprintln!("error: {}", printable(&message));
             return ExitCode::from(2);
         }
     };
@@ -59,8 +64,9 @@ pub fn run(args: Args) -> ExitCode {
             println!("Stopped.");
             ExitCode::SUCCESS
         }
+        // It may name the site folder (as given on the command line) or a file in it.
         Err(message) => {
-            eprintln!("error: {message}");
+            eprintln!("error: {}", printable(&message));
             ExitCode::from(1)
         }
     }
@@ -80,7 +86,7 @@ fn print_event(event: Event<'_>) {
     match event {
         Event::Listening(listening) => {
             for note in &listening.notes {
-                eprintln!("warning: {note}");
+                eprintln!("warning: {}", printable(note));
             }
             let stacks = match listening.missing {
                 Some("IPv6") => " (IPv4 only: IPv6 is switched off here)",
@@ -95,7 +101,7 @@ fn print_event(event: Event<'_>) {
             }
             if listening.public() {
                 println!(
-                    "(Other computers on your network can open it too, at this computer's addresses.)"
+                    "(Other computers on your network can open it too, at this computer's IP addresses or its host name.)"
                 );
             } else {
                 println!("(Only this computer can open it; --bind :: opens it to your network.)");

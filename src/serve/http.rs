@@ -8,9 +8,12 @@
 //!
 //! Every connection gets a thread of its own, which reads its requests and answers them from
 //! the current [`Snapshot`] (keep-alive); an event stream simply keeps its thread. Each request
-//! head must arrive whole within [`HEAD_DEADLINE`], and when every connection slot is taken the
-//! connection that has waited longest for its request gives way (see `serve::slots`), so that
-//! clients holding connections open, slowly or idly, cannot keep a browser waiting.
+//! head must arrive whole within [`HEAD_DEADLINE`], and each response within
+//! [`RESPONSE_DEADLINE`] (plus time for its size at [`MIN_RATE`]), or the connection is closed.
+//! When every connection slot is taken, the connection that has waited longest for its request
+//! gives way, else one whose client has taken nothing of its response for [`STALL`]; event
+//! streams may take only half of the slots (see `serve::slots`). So clients holding
+//! connections open, sending or reading slowly or idly, cannot keep a browser waiting.
 //!
 //! tiny_http provides the protocol types and writes the responses ([`Response::raw_print`]:
 //! status line, lengths, `HEAD`, dates), told never to chunk a body of known length and to name
@@ -19,7 +22,17 @@
 //! ones with no timeout, and a browser loading a page with two dozen stylesheets keeps idle
 //! keep-alive and preconnected sockets around, so some requests waited for seconds.
 //!
-//! A request path is decoded and checked before anything else ([`safe_path`]): `..` and `.`
+//! Before anything else, the host a request names is checked (`serve::host`): on loopback only
+//! `localhost`, `*.localhost`, `127.0.0.1` and `[::1]` are answered, so that a web page that
+//! re-points its own name at this computer (DNS rebinding) cannot read the preview; other names
+//! get 421, the live-reload stream and the injected scripts included. With `--bind` to a
+//! network address, IP addresses and this computer's name are answered too. A target in
+//! absolute form (`GET http://127.0.0.1:1111/a/ HTTP/1.1`) is accepted, its authority checked
+//! in place of `Host`. A head whose body length could be read two ways (two `Content-Length`
+//! headers, one beside `Transfer-Encoding`, one that is not a number) is a 400 that ends the
+//! connection, so that no second request can hide in what one reading takes for a body.
+//!
+//! Then the request path is decoded and checked ([`safe_path`]): `..` and `.`
 //! segments, encoded slashes, backslashes, NUL and control characters, invalid or overlong UTF-8
 //! and `//` are refused with 400. Since files are only ever found by looking the checked path up
 //! in the snapshot's map, a path that slipped through could still not name a file outside the
@@ -35,6 +48,7 @@ use std::time::{Duration, Instant};
 
 use tiny_http::{HTTPVersion, Header, Method, Response, ResponseBox, StatusCode};
 
+use super::host::Hosts;
 use super::reload::Hub;
 use super::slots::{Held, Refuser, Slots};
 use super::snapshot::{
@@ -60,8 +74,19 @@ pub const HEAD_DEADLINE: Duration = Duration::from_secs(5);
 const WANTED_FILES: u64 = 4096;
 /// Open files kept for everything but connections (the watcher, rebuilds reading sources).
 const SPARE_FILES: u64 = 256;
-/// A response that cannot be written for this long is abandoned (a browser that stopped reading).
-const WRITE_TIMEOUT: Duration = Duration::from_secs(30);
+/// A response (or one event of a live-reload stream) must be written whole within this time,
+/// plus the time its bytes take at [`MIN_RATE`], or the connection is closed. A timeout per
+/// write would let a client that reads a little at a time hold its connection for as long as
+/// it likes.
+pub const RESPONSE_DEADLINE: Duration = Duration::from_secs(20);
+/// The slowest a client may read a large response on average, in bytes per second: every byte
+/// written extends the response's deadline by `1 / MIN_RATE` seconds. (Bytes the system only
+/// buffers count too, so a client that reads nothing at all still gets some seconds more: no
+/// more than a send buffer's worth.)
+pub const MIN_RATE: u64 = 256 * 1024;
+/// When every slot is taken, a busy connection whose client has taken none of its response for
+/// this long gives way to a new connection (see `serve::slots`).
+pub const STALL: Duration = Duration::from_secs(3);
 /// Longest request head accepted (request line and headers).
 const MAX_HEAD: u64 = 64 * 1024;
 
@@ -295,13 +320,20 @@ fn listen(addr: SocketAddr, dual_stack: bool) -> io::Result<TcpListener> {
     Ok(TcpListener::from(socket))
 }
 
-/// How many connections the server holds at once, and how long a request head may take.
+/// How many connections the server holds at once, and how long a request head and a response
+/// may take.
 #[derive(Debug, Clone, Copy)]
 pub struct Limits {
     /// Connections served at once (each is a thread).
     pub max_connections: usize,
     /// See [`HEAD_DEADLINE`].
     pub head_deadline: Duration,
+    /// See [`RESPONSE_DEADLINE`].
+    pub response_deadline: Duration,
+    /// See [`MIN_RATE`] (bytes per second, at least 1).
+    pub min_rate: u64,
+    /// See [`STALL`].
+    pub stall: Duration,
 }
 
 impl Default for Limits {
@@ -309,11 +341,21 @@ impl Default for Limits {
         Limits {
             max_connections: MAX_CONNECTIONS,
             head_deadline: HEAD_DEADLINE,
+            response_deadline: RESPONSE_DEADLINE,
+            min_rate: MIN_RATE,
+            stall: STALL,
         }
     }
 }
 
 impl Limits {
+    /// How many connections may be live-reload event streams: half of them (at most
+    /// [`reload::MAX_CLIENTS`](super::reload::MAX_CLIENTS)), so that streams, which stay open
+    /// and are never evicted, cannot take every slot.
+    pub fn max_streams(&self) -> usize {
+        (self.max_connections / 2).clamp(1, super::reload::MAX_CLIENTS)
+    }
+
     /// The limits for this process: [`MAX_CONNECTIONS`], or fewer when the process may not
     /// open enough files for them, after raising its soft limit on open files (to at most
     /// 4096), as a process running out of them could no longer accept a connection at all.
@@ -365,6 +407,8 @@ pub struct State {
     /// What files may be opened: checked again when a file is opened, since a link in the
     /// site may have been pointed elsewhere after it was loaded.
     pub site: SiteRoot,
+    /// The host names answered ([`Hosts::for_addrs`] of the addresses listened on).
+    pub hosts: Hosts,
 }
 
 /// The running HTTP server.
@@ -397,7 +441,7 @@ impl Server {
         let stopping = Arc::new(AtomicBool::new(false));
         let shared = Arc::new(Shared {
             state,
-            slots: Slots::new(limits.max_connections),
+            slots: Slots::new(limits.max_connections, limits.max_streams(), limits.stall),
             refuser: Refuser::start().map_err(|e| e.to_string())?,
             limits,
         });
@@ -462,8 +506,8 @@ fn accept_loop(listener: &TcpListener, shared: &Arc<Shared>, stopping: &AtomicBo
             .name("gongkai-conn".into())
             .stack_size(512 * 1024)
             .spawn(move || {
-                let deadline = for_thread.limits.head_deadline;
-                let _ = serve_connection(&connection, &for_thread.state, &slot, deadline);
+                let limits = &for_thread.limits;
+                let _ = serve_connection(&connection, &for_thread.state, &slot, limits);
             });
         if spawned.is_err() {
             // No thread to be had: the closure, and the slot with it, is dropped.
@@ -506,12 +550,14 @@ impl Incoming {
         }
     }
 
-    /// Whether a body follows the head (the preview takes none).
+    /// Whether a body follows the head (the preview takes none). [`read_request`] has made
+    /// sure that there is at most one `Content-Length`, of digits, and not beside
+    /// `Transfer-Encoding`.
     fn has_body(&self) -> bool {
         self.header("Transfer-Encoding").is_some()
             || self
                 .header("Content-Length")
-                .is_some_and(|l| l.trim() != "0")
+                .is_some_and(|l| l.parse::<u64>() != Ok(0))
     }
 }
 
@@ -581,14 +627,45 @@ pub fn read_request(reader: &mut impl BufRead) -> Result<Incoming, ReadError> {
         if line.starts_with([' ', '\t']) || headers.len() >= 100 {
             return Err(ReadError::Malformed); // obsolete line folding, or a flood
         }
+        let name = line.split(':').next().unwrap_or_default();
+        if name.is_empty() || !name.bytes().all(is_tchar) {
+            return Err(ReadError::Malformed);
+        }
         headers.push(line.parse::<Header>().map_err(|()| ReadError::Malformed)?);
     }
+    check_framing(&headers)?;
     Ok(Incoming {
         method,
         target: target.to_string(),
         version,
         headers,
     })
+}
+
+/// Refuses a head whose body length could be read two ways (RFC 9112 §6.3): more than one
+/// `Content-Length` (equal or not), one that is not a plain number, or one beside
+/// `Transfer-Encoding`. Reading such a length differently from the client (or from a proxy in
+/// front) would take part of one request for the start of another: request smuggling.
+fn check_framing(headers: &[Header]) -> Result<(), ReadError> {
+    let mut lengths = headers.iter().filter(|h| h.field.equiv("Content-Length"));
+    let chunked = headers.iter().any(|h| h.field.equiv("Transfer-Encoding"));
+    match (lengths.next(), lengths.next()) {
+        (None, _) => Ok(()),
+        (Some(length), None) if !chunked => {
+            let length = length.value.as_str();
+            let number = !length.is_empty() && length.bytes().all(|b| b.is_ascii_digit());
+            match number && length.parse::<u64>().is_ok() {
+                true => Ok(()),
+                false => Err(ReadError::Malformed),
+            }
+        }
+        _ => Err(ReadError::Malformed),
+    }
+}
+
+/// A character allowed in a header name (`tchar`, RFC 9110 §5.6.2).
+fn is_tchar(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b)
 }
 
 /// Reads a connection for request heads, each of which must arrive whole by `deadline`: the
@@ -610,21 +687,65 @@ impl Read for HeadReader<'_> {
     }
 }
 
-/// Answers the requests of one connection until it closes, asks to close, or does not send a
-/// whole request head within `head_deadline`.
+/// Writes responses to a connection, each of which must be written whole by its deadline
+/// ([`RESPONSE_DEADLINE`] from its first byte, plus the time its bytes take at [`MIN_RATE`]):
+/// the socket's write timeout is set to what is left of it before every write. A response ends
+/// with a flush (as does each event of a stream), so the next write starts the next one. Every
+/// write the client makes room for counts as progress for its slot.
+struct ResponseWriter<'a> {
+    stream: &'a TcpStream,
+    slot: &'a Held,
+    deadline: Duration,
+    min_rate: u64,
+    /// When the response being written started, and how much of it is written.
+    started: Option<Instant>,
+    written: u64,
+}
+
+impl Write for ResponseWriter<'_> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let started = *self.started.get_or_insert_with(Instant::now);
+        let earned = Duration::from_secs_f64(self.written as f64 / self.min_rate.max(1) as f64);
+        let left = (started + self.deadline + earned).saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            return Err(io::ErrorKind::TimedOut.into());
+        }
+        self.stream.set_write_timeout(Some(left))?;
+        let mut stream = self.stream;
+        let written = stream.write(buf)?;
+        self.written += written as u64;
+        self.slot.progress();
+        Ok(written)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        (self.started, self.written) = (None, 0);
+        Ok(())
+    }
+}
+
+/// Answers the requests of one connection until it closes, asks to close, does not send a
+/// whole request head within `limits.head_deadline`, or does not take a response in time.
 fn serve_connection(
     stream: &TcpStream,
     state: &State,
     slot: &Held,
-    head_deadline: Duration,
+    limits: &Limits,
 ) -> io::Result<()> {
     stream.set_nodelay(true)?;
-    stream.set_write_timeout(Some(WRITE_TIMEOUT))?;
+    let head_deadline = limits.head_deadline;
     let mut reader = BufReader::new(HeadReader {
         stream,
         deadline: Instant::now() + head_deadline,
     });
-    let mut writer = BufWriter::new(stream);
+    let mut writer = BufWriter::new(ResponseWriter {
+        stream,
+        slot,
+        deadline: limits.response_deadline,
+        min_rate: limits.min_rate,
+        started: None,
+        written: 0,
+    });
     loop {
         slot.waiting();
         reader.get_mut().deadline = Instant::now() + head_deadline;
@@ -636,9 +757,8 @@ fn serve_connection(
                     ReadError::Version => (505, "Only HTTP/1.0 and HTTP/1.1 are supported.\n"),
                     _ => (400, "Bad request.\n"),
                 };
-                let mut response = text(status, body);
-                response.add_header(header("Connection", "close"));
-                write_response(response, &mut writer, HTTPVersion(1, 1), false)?;
+                let response = text(status, body);
+                write_response(response, &mut writer, HTTPVersion(1, 1), false, true)?;
                 return writer.flush();
             }
         };
@@ -649,15 +769,21 @@ fn serve_connection(
                 if request.has_body() && response.status_code().0 < 400 {
                     response = text(413, "The preview takes no request bodies.\n");
                 }
-                keep_alive &= response.status_code().0 != 400;
-                if !keep_alive {
-                    response.add_header(header("Connection", "close"));
-                }
+                // A malformed request, or one for another host, gets no second chance.
+                keep_alive &= !matches!(response.status_code().0, 400 | 421);
                 let head = request.method == Method::Head;
-                write_response(response, &mut writer, request.version.clone(), head)?;
+                let version = request.version.clone();
+                write_response(response, &mut writer, version, head, !keep_alive)?;
                 writer.flush()?;
             }
             Reply::Events(subscription) => {
+                if !slot.stream() {
+                    drop(subscription);
+                    let response = text(503, "Too many live-reload connections.\n")
+                        .with_header(header("Retry-After", "5"));
+                    write_response(response, &mut writer, HTTPVersion(1, 1), false, true)?;
+                    return writer.flush();
+                }
                 writer.write_all(
                     b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream; charset=utf-8\r\n\
                       Cache-Control: no-store\r\nX-Content-Type-Options: nosniff\r\nConnection: close\r\n\r\n",
@@ -679,17 +805,57 @@ fn serve_connection(
 ///   (tiny-http#265), and whenever the request's `TE` header names chunked, so the threshold is
 ///   lifted and no request headers are passed (they are only read for `TE`);
 /// - raw_print adds `Server: tiny-http (Rust)` unless there is a `Server` header, and cannot
-///   leave it out, so the header names the preview instead.
+///   leave it out, so the header names the preview instead;
+/// - a response never takes a `Connection` header (`add_header` drops it), so when the
+///   connection ends after it (`close`), `Connection: close` is written in by [`SaysClose`].
 fn write_response(
     response: ResponseBox,
     writer: &mut impl Write,
     version: HTTPVersion,
     head: bool,
+    close: bool,
 ) -> io::Result<()> {
-    response
+    let response = response
         .with_chunked_threshold(usize::MAX)
-        .with_header(header("Server", "gongkai"))
-        .raw_print(writer, version, &[], head, None)
+        .with_header(header("Server", "gongkai"));
+    match close {
+        true => response.raw_print(SaysClose::new(writer), version, &[], head, None),
+        false => response.raw_print(writer, version, &[], head, None),
+    }
+}
+
+/// Writes `Connection: close` right after the status line of the response written through it,
+/// so that the client knows the connection ends with this response (RFC 9112 §9.6).
+struct SaysClose<W> {
+    inner: W,
+    said: bool,
+}
+
+impl<W: Write> SaysClose<W> {
+    fn new(inner: W) -> SaysClose<W> {
+        SaysClose { inner, said: false }
+    }
+}
+
+impl<W: Write> Write for SaysClose<W> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        if self.said {
+            return self.inner.write(buf);
+        }
+        match buf.iter().position(|&b| b == b'\n') {
+            None => self.inner.write(buf),
+            Some(end) => {
+                self.inner.write_all(&buf[..=end])?;
+                self.inner.write_all(b"Connection: close\r\n")?;
+                self.said = true;
+                Ok(end + 1)
+            }
+        }
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.inner.flush()
+    }
 }
 
 /// What to do with a request.
@@ -700,14 +866,19 @@ pub enum Reply {
     Events(super::reload::Subscription),
 }
 
-/// Answers one request.
+/// Answers one request; the host it names is checked before anything else, so that a request
+/// for another name learns nothing of the site (see `serve::host`).
 pub fn handle(request: &Incoming, state: &State) -> Reply {
+    let target = match checked_target(request, &state.hosts) {
+        Ok(target) => target,
+        Err(refused) => return Reply::Send(refused),
+    };
     if !matches!(request.method, Method::Get | Method::Head) {
         let response = text(405, "Only GET and HEAD are supported.\n")
             .with_header(header("Allow", "GET, HEAD"));
         return Reply::Send(response);
     }
-    let (path, query) = match safe_path(&request.target) {
+    let (path, query) = match safe_path(&target) {
         Ok(checked) => checked,
         Err(why) => return Reply::Send(text(400, &format!("Bad request: {why}.\n"))),
     };
@@ -725,7 +896,7 @@ pub fn handle(request: &Incoming, state: &State) -> Reply {
             Err(_) => not_found(request, &snapshot, state, &path),
         },
         Lookup::AddSlash => {
-            let raw_path = request.target.split(['?', '#']).next().unwrap_or("/");
+            let raw_path = target.split(['?', '#']).next().unwrap_or("/");
             let location = match query.is_empty() {
                 true => format!("{raw_path}/"),
                 false => format!("{raw_path}/?{query}"),
@@ -737,6 +908,60 @@ pub fn handle(request: &Incoming, state: &State) -> Reply {
         }
         Lookup::NotFound => not_found(request, &snapshot, state, &path),
     })
+}
+
+/// The request target in origin form (path and query), once the host the request names is
+/// allowed: the authority of a target in absolute form, which stands in for `Host` (RFC 9112
+/// §3.2.2), else `Host`. An HTTP/1.1 request must carry exactly one `Host` (RFC 9112 §3.2).
+fn checked_target(request: &Incoming, hosts: &Hosts) -> Result<String, ResponseBox> {
+    let mut host_headers = request.headers.iter().filter(|h| h.field.equiv("Host"));
+    let host = host_headers.next().map(|h| h.value.as_str());
+    if host_headers.next().is_some() {
+        return Err(text(400, "Bad request: more than one Host header.\n"));
+    }
+    if host.is_none() && matches!(request.version, HTTPVersion(1, 1)) {
+        return Err(text(
+            400,
+            "Bad request: an HTTP/1.1 request must have a Host header.\n",
+        ));
+    }
+    let (authority, target) = match absolute_form(&request.target) {
+        Ok(Some((authority, target))) => (Some(authority), target),
+        Ok(None) => (host, request.target.clone()),
+        Err(why) => return Err(text(400, &format!("Bad request: {why}.\n"))),
+    };
+    // HTTP/1.0 without `Host`: nothing to check (browsers always send it).
+    match authority {
+        Some(authority) if !hosts.allows(authority) => Err(text(421, hosts.refusal())),
+        _ => Ok(target),
+    }
+}
+
+/// Splits a target in absolute form (`http://host:port/path?query`) into its authority and
+/// its origin form (`/path?query`; `/` for an empty path); `None` for any other form.
+fn absolute_form(target: &str) -> Result<Option<(&str, String)>, &'static str> {
+    if target.starts_with('/') || target == "*" {
+        return Ok(None);
+    }
+    let Some((scheme, rest)) = target.split_once("://") else {
+        return Ok(None); // Neither form: `safe_path` says why it is refused.
+    };
+    if !scheme.eq_ignore_ascii_case("http") {
+        return Err("only http:// targets are served here");
+    }
+    let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let (authority, rest) = rest.split_at(end);
+    if authority.is_empty() {
+        return Err("the target names no host");
+    }
+    if authority.contains('@') {
+        return Err("user information in the target is refused");
+    }
+    let target = match rest.starts_with('/') {
+        true => rest.to_string(),
+        false => format!("/{rest}"),
+    };
+    Ok(Some((authority, target)))
 }
 
 fn not_found(request: &Incoming, snapshot: &Snapshot, state: &State, path: &str) -> ResponseBox {
@@ -1161,10 +1386,60 @@ mod tests {
         assert_eq!(bad(&flood), ReadError::Malformed);
     }
 
+    #[test]
+    fn a_body_length_that_can_be_read_two_ways_is_malformed() {
+        let read = |headers: &str| {
+            let raw = format!("GET / HTTP/1.1\r\nHost: h\r\n{headers}\r\n");
+            read_request(&mut raw.as_bytes()).map(|r| r.has_body())
+        };
+        assert_eq!(read(""), Ok(false));
+        assert_eq!(read("Content-Length: 0\r\n"), Ok(false));
+        assert_eq!(read("content-length:  000 \r\n"), Ok(false));
+        assert_eq!(read("Content-Length: 12\r\n"), Ok(true));
+        assert_eq!(read("Transfer-Encoding: chunked\r\n"), Ok(true));
+        for bad in [
+            "Content-Length: 0\r\nContent-Length: 44\r\n",
+            "Content-Length: 0\r\nContent-Length: 0\r\n",
+            "Content-Length: 0\r\nTransfer-Encoding: chunked\r\n",
+            "Content-Length: 0, 0\r\n",
+            "Content-Length: -1\r\n",
+            "Content-Length: +1\r\n",
+            "Content-Length:\r\n",
+            "Content-Length: 99999999999999999999999\r\n",
+            "Content-Length : 44\r\n",
+            ": 44\r\n",
+            "Content(Length): 44\r\n",
+        ] {
+            assert_eq!(read(bad).unwrap_err(), ReadError::Malformed, "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn absolute_form_targets_give_their_authority_and_path() {
+        let split = |t| absolute_form(t).map(|o| o.map(|(a, p)| (a.to_string(), p)));
+        assert_eq!(split("/a/?b"), Ok(None));
+        assert_eq!(split("*"), Ok(None));
+        assert_eq!(
+            split("http://127.0.0.1:1111/a/?b=1"),
+            Ok(Some(("127.0.0.1:1111".into(), "/a/?b=1".into())))
+        );
+        assert_eq!(
+            split("HTTP://[::1]:1111"),
+            Ok(Some(("[::1]:1111".into(), "/".into())))
+        );
+        assert_eq!(
+            split("http://localhost?x"),
+            Ok(Some(("localhost".into(), "/?x".into())))
+        );
+        assert!(split("http:///a").is_err());
+        assert!(split("http://u:p@localhost/").is_err());
+        assert!(split("https://localhost/").is_err());
+    }
+
     /// The response exactly as it goes on the wire.
     fn wire(response: ResponseBox, head: bool) -> String {
         let mut out = Vec::new();
-        write_response(response, &mut out, HTTPVersion(1, 1), head).unwrap();
+        write_response(response, &mut out, HTTPVersion(1, 1), head, false).unwrap();
         String::from_utf8(out).unwrap()
     }
 
@@ -1236,12 +1511,13 @@ mod tests {
             store: Arc::new(Store::new(Arc::new(snapshot))),
             hub: Arc::new(Hub::new(server)),
             site: SiteRoot::new(Path::new(".")),
+            hosts: Hosts::loopback(),
         };
         let request = Incoming {
             method: Method::Get,
             target: "/a?x\r\nSet-Cookie:\x0b\0y".into(),
             version: HTTPVersion(1, 1),
-            headers: Vec::new(),
+            headers: vec![header("Host", "localhost")],
         };
         let Reply::Send(response) = handle(&request, &state) else {
             panic!("a redirect");
@@ -1262,23 +1538,30 @@ mod tests {
         assert_eq!(query_param(q, "nope"), None);
     }
 
-    /// A server on both loopback addresses within `limits`, serving one page at `/`.
+    /// The length of the page at `/big/`: more than socket buffers hold.
+    const BIG: usize = 8 << 20;
+
+    /// A server on both loopback addresses within `limits`, serving one page at `/` and a big
+    /// one at `/big/`.
     fn small_server(limits: Limits) -> (Server, Vec<SocketAddr>) {
         let server: Arc<str> = "s".into();
         let mut pages = std::collections::HashMap::new();
         let home = super::super::snapshot::Output::new("<p>home</p>", &server, 1);
         pages.insert("/".into(), home);
+        let big = super::super::snapshot::Output::new(&"x".repeat(BIG), &server, 1);
+        pages.insert("/big/".into(), big);
         let snapshot = Snapshot {
             build: 1,
             pages: Arc::new(pages),
             ..Snapshot::empty(server.clone())
         };
+        let listening = bind(None, Some(0)).expect("loopback");
         let state = Arc::new(State {
             store: Arc::new(Store::new(Arc::new(snapshot))),
             hub: Arc::new(Hub::new(server)),
             site: SiteRoot::new(Path::new(".")),
+            hosts: Hosts::for_addrs(&listening.addrs, None),
         });
-        let listening = bind(None, Some(0)).expect("loopback");
         let addrs = listening.addrs.clone();
         (Server::start_with(listening, state, limits).unwrap(), addrs)
     }
@@ -1298,7 +1581,8 @@ mod tests {
     fn get_home(addr: SocketAddr) -> (String, Duration) {
         let started = Instant::now();
         let mut stream = connect(addr);
-        let sent = stream.write_all(b"GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+        let sent =
+            stream.write_all(b"GET / HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n");
         let mut answer = Vec::new();
         let read = sent.and_then(|()| stream.read_to_end(&mut answer));
         let status = match read {
@@ -1369,6 +1653,7 @@ mod tests {
             max_connections: SLOTS,
             // Longer than the test: the deadline is not what keeps the browser served here.
             head_deadline: Duration::from_secs(30),
+            ..Limits::default()
         };
         let (server, addrs) = small_server(limits);
         let mut slow: Vec<TcpStream> = (0..SLOTS * 6)
@@ -1393,33 +1678,176 @@ mod tests {
         server.stop();
     }
 
-    /// When every slot is busy answering (event streams here), a newcomer is told so with a
-    /// 503 it can read, not reset.
+    /// A client that asks for the big page `requests` times in a row and never reads: its
+    /// receive buffer is made small, so that the server's writes soon block.
+    fn slow_reader(addr: SocketAddr, requests: usize) -> TcpStream {
+        use rustix::net::{AddressFamily, SocketType, sockopt};
+        let family = match addr {
+            SocketAddr::V4(_) => AddressFamily::INET,
+            SocketAddr::V6(_) => AddressFamily::INET6,
+        };
+        let socket = rustix::net::socket(family, SocketType::STREAM, None).unwrap();
+        sockopt::set_socket_recv_buffer_size(&socket, 2048).unwrap();
+        rustix::net::connect(&socket, &addr).unwrap();
+        let mut stream = TcpStream::from(socket);
+        stream
+            .set_write_timeout(Some(Duration::from_secs(5)))
+            .unwrap();
+        let request = "GET /big/ HTTP/1.1\r\nHost: localhost\r\n\r\n".repeat(requests);
+        // Refused (a 503) or not, it is left to hold what it got.
+        let _ = stream.write_all(request.as_bytes());
+        stream
+    }
+
+    /// Opens a live-reload stream: the status line it gets (200, or 503 past the cap), and the
+    /// connection.
+    fn open_events(addr: SocketAddr) -> (String, TcpStream) {
+        let mut stream = connect(addr);
+        stream
+            .write_all(b"GET /__gongkai/events HTTP/1.1\r\nHost: localhost\r\n\r\n")
+            .unwrap();
+        let mut first = [0; 12];
+        stream.read_exact(&mut first).unwrap();
+        (String::from_utf8_lossy(&first).into_owned(), stream)
+    }
+
+    /// Whether the server has closed `stream` (reading what it had sent first).
+    fn closed_by_server(stream: &mut TcpStream) -> bool {
+        stream
+            .set_read_timeout(Some(Duration::from_millis(100)))
+            .unwrap();
+        loop {
+            match stream.read(&mut [0; 4096]) {
+                Ok(0) => return true,
+                Ok(_) => {}
+                Err(e)
+                    if matches!(
+                        e.kind(),
+                        io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+                    ) =>
+                {
+                    return false;
+                }
+                Err(_) => return true,
+            }
+        }
+    }
+
+    /// Clients that stopped reading (each with 50 requests for a big page pipelined) and more
+    /// live-reload streams than there are slots: streams get at most half of the slots, a
+    /// connection whose response has stalled gives way to a newcomer, and so a browser's
+    /// request is still answered at once. Event streams are never the ones to give way.
+    #[test]
+    fn slow_readers_and_event_streams_do_not_starve_a_browser() {
+        const SLOTS: usize = 16;
+        let limits = Limits {
+            max_connections: SLOTS,
+            stall: Duration::from_millis(400),
+            // Longer than the test: the deadline is not what keeps the browser served here.
+            response_deadline: Duration::from_secs(60),
+            ..Limits::default()
+        };
+        assert_eq!(limits.max_streams(), SLOTS / 2);
+        let (server, addrs) = small_server(limits);
+        let mut streams = Vec::new();
+        for i in 0..SLOTS {
+            let (status, stream) = open_events(addrs[i % addrs.len()]);
+            match status.as_str() {
+                "HTTP/1.1 200" => streams.push(stream),
+                "HTTP/1.1 503" => {}
+                other => panic!("event stream {i}: {other}"),
+            }
+        }
+        assert_eq!(streams.len(), SLOTS / 2, "streams beyond half the slots");
+        let mut slow: Vec<TcpStream> = (0..SLOTS * 2)
+            .map(|i| slow_reader(addrs[i % addrs.len()], 50))
+            .collect();
+        let mut worst = Duration::ZERO;
+        for i in 0..8 {
+            // Every slow reader has stalled by now.
+            std::thread::sleep(limits.stall + Duration::from_millis(200));
+            let (status, took) = get_home(addrs[i % addrs.len()]);
+            assert!(status.starts_with("HTTP/1.1 200"), "request {i}: {status}");
+            worst = worst.max(took);
+            // Another one takes the slot the browser's request left.
+            slow.push(slow_reader(addrs[i % addrs.len()], 50));
+        }
+        eprintln!(
+            "{} slow readers, {} streams, {SLOTS} slots: slowest answer {worst:?}",
+            slow.len(),
+            streams.len()
+        );
+        assert!(worst < Duration::from_secs(1), "{worst:?}");
+        for (i, stream) in streams.iter_mut().enumerate() {
+            assert!(!closed_by_server(stream), "event stream {i} was closed");
+        }
+        server.stop();
+    }
+
+    /// A client that stops reading a response holds its connection until the response's
+    /// deadline, not for as long as it likes; one that reads gets the whole response.
+    #[test]
+    fn a_response_not_taken_in_time_ends_the_connection() {
+        let limits = Limits {
+            response_deadline: Duration::from_millis(500),
+            // No extra time for the bytes the system buffers, however many they are.
+            min_rate: u64::MAX,
+            ..Limits::default()
+        };
+        let (server, addrs) = small_server(limits);
+        for &addr in &addrs {
+            let mut slow = slow_reader(addr, 1);
+            std::thread::sleep(Duration::from_secs(3));
+            // What was sent before the connection was ended, then the end.
+            slow.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+            let mut got = Vec::new();
+            let _ = slow.read_to_end(&mut got);
+            assert!(
+                got.len() < BIG,
+                "{addr}: {} bytes: the whole page",
+                got.len()
+            );
+
+            let mut reader = connect(addr);
+            reader
+                .write_all(b"GET /big/ HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
+                .unwrap();
+            let mut whole = Vec::new();
+            reader.read_to_end(&mut whole).unwrap();
+            assert!(whole.starts_with(b"HTTP/1.1 200"));
+            assert!(whole.len() > BIG, "{addr}: {} bytes", whole.len());
+        }
+        server.stop();
+    }
+
+    /// When no slot can be freed (event streams, and responses still moving), a newcomer is told
+    /// so with a 503 it can read, not reset.
     #[test]
     fn with_every_slot_busy_a_newcomer_gets_a_503() {
         let limits = Limits {
-            max_connections: 2,
+            max_connections: 4,
+            // Longer than the test: the slow readers never count as stalled.
+            stall: Duration::from_secs(60),
             ..Limits::default()
         };
         let (server, addrs) = small_server(limits);
         let streams: Vec<TcpStream> = (0..2)
             .map(|i| {
-                let mut stream = connect(addrs[i % addrs.len()]);
-                stream
-                    .write_all(b"GET /__gongkai/events HTTP/1.1\r\nHost: x\r\n\r\n")
-                    .unwrap();
-                let mut first = [0; 12];
-                stream.read_exact(&mut first).unwrap();
-                assert_eq!(&first, b"HTTP/1.1 200");
+                let (status, stream) = open_events(addrs[i % addrs.len()]);
+                assert_eq!(status, "HTTP/1.1 200");
                 stream
             })
             .collect();
+        let (status, _) = open_events(addrs[0]);
+        assert_eq!(status, "HTTP/1.1 503", "a third stream with 4 slots");
+        let slow: Vec<TcpStream> = (0..2).map(|i| slow_reader(addrs[i], 1)).collect();
+        std::thread::sleep(Duration::from_millis(200));
         for &addr in &addrs {
             let (status, took) = get_home(addr);
             assert!(status.starts_with("HTTP/1.1 503"), "{addr}: {status}");
             assert!(took < Duration::from_secs(1), "{took:?}");
         }
-        drop(streams);
+        drop((streams, slow));
         server.stop();
     }
 

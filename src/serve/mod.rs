@@ -15,11 +15,13 @@
 //!   site in memory (nothing is written to `public/`).
 //! - [`http`] answers requests from the current snapshot (`[::1]` and `127.0.0.1` by default, a
 //!   thread per connection, a deadline for each request head, path checks, `Range`, `HEAD`);
-//!   `slots` keeps it answering browsers while other clients hold many connections open.
+//!   [`host`] decides which host names it answers to (DNS rebinding), and `slots` keeps it
+//!   answering browsers while other clients hold many connections open.
 //! - [`reload`] tells browsers, after the new snapshot is in place, what changed.
 //!
 //! [`run`] wires them together on the calling thread: bind, build, serve, then loop on batches.
 
+pub mod host;
 pub mod http;
 pub mod plan;
 pub mod rebuild;
@@ -117,6 +119,7 @@ pub fn run(
         )
     })?;
     let listening = http::bind(options.bind, options.port)?;
+    let hosts = host::Hosts::for_addrs(&listening.addrs, host::machine_name().as_deref());
     on_event(Event::Listening(&listening));
 
     let server_id: Arc<str> = server_id().into();
@@ -140,6 +143,7 @@ pub fn run(
         store: store.clone(),
         hub: hub.clone(),
         site: crate::walk::SiteRoot::new(&root),
+        hosts,
     });
     let server = http::Server::start(listening, state)?;
     on_event(Event::Serving {

@@ -20,6 +20,7 @@ use serde::Serialize;
 use crate::diagnostics::Diagnostic;
 
 /// At most this many event streams at once; more are refused with 503 (each holds a thread).
+/// The HTTP server allows fewer where it has fewer connection slots: half of them.
 pub const MAX_CLIENTS: usize = 256;
 /// A comment line is sent this often, so dead connections are noticed and proxies keep quiet.
 const KEEPALIVE: Duration = Duration::from_secs(15);

@@ -2,16 +2,26 @@
 //! connections open (clients sending their request a byte a second, thousands of idle sockets).
 //!
 //! Every connection holds a slot, and a thread, from accept to close; there are at most `max`.
-//! A connection is either *waiting* for the head of a request (just opened, idle between
-//! keep-alive requests, or sending slowly) or *busy* answering one (an event stream stays
-//! busy). When every slot is taken, a new connection takes the slot of the one that has been
-//! waiting longest, which is shut down. A browser sends its request head as soon as it has
-//! connected, so it is never the one waiting longest; an idle keep-alive socket of its that is
-//! closed costs it a new connection, no more. Only when every slot is busy is a new
-//! connection refused, with a 503 ([`Refuser`]).
+//! A connection is *waiting* for the head of a request (just opened, idle between keep-alive
+//! requests, or sending slowly), *busy* answering one, or *streaming* live-reload events. When
+//! every slot is taken, a new connection takes the slot of another, which is shut down:
+//!
+//! 1. the one that has waited longest for a request head. A browser sends its request head as
+//!    soon as it has connected, so it is never the one waiting longest; an idle keep-alive
+//!    socket of its that is closed costs it a new connection, no more;
+//! 2. failing that, the busy one whose response has made no progress (no byte taken by its
+//!    client) for longest, if that is at least `stall`: a client that stopped reading. A
+//!    browser reads what it asked for, so its responses keep moving.
+//!
+//! Only when no slot can be freed this way is a new connection refused, with a 503
+//! ([`Refuser`]). Event streams are not evicted (they are quiet by nature, and a browser keeps
+//! one open, or one per tab where it has no shared workers); instead at most `max_streams` slots may stream, half of them by default, so that
+//! streams can never take every slot. A response that lasts too long is ended by its own
+//! connection (see `http`), whether or not its slot is wanted.
 //!
 //! A limit per client address would not tell the browser apart: every local client is
-//! `127.0.0.1` or `::1`. How long a connection has waited for its request does.
+//! `127.0.0.1` or `::1`. How long a connection has waited for its request, or for its client to
+//! read, does.
 
 use std::collections::{HashMap, VecDeque};
 use std::io::{self, Read, Write};
@@ -24,6 +34,8 @@ use std::time::{Duration, Instant};
 #[derive(Debug)]
 pub(crate) struct Slots {
     max: usize,
+    max_streams: usize,
+    stall: Duration,
     state: Mutex<State>,
 }
 
@@ -36,15 +48,29 @@ struct State {
 #[derive(Debug)]
 struct Slot {
     stream: Arc<TcpStream>,
-    /// Since when the connection waits for a request head; `None` while it answers one.
-    waiting_since: Option<Instant>,
+    phase: Phase,
+}
+
+/// What a connection is doing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Phase {
+    /// Waiting for a request head since then.
+    Waiting(Instant),
+    /// Answering a request; its client last took some of the response then.
+    Busy(Instant),
+    /// Sending live-reload events.
+    Streaming,
 }
 
 impl Slots {
-    /// Room for `max` connections (at least one).
-    pub(crate) fn new(max: usize) -> Arc<Slots> {
+    /// Room for `max` connections (at least one), at most `max_streams` of them event streams
+    /// (at least one); a busy connection whose response has not moved for `stall` may give way
+    /// to a new one.
+    pub(crate) fn new(max: usize, max_streams: usize, stall: Duration) -> Arc<Slots> {
         Arc::new(Slots {
             max: max.max(1),
+            max_streams: max_streams.max(1),
+            stall,
             state: Mutex::default(),
         })
     }
@@ -53,19 +79,33 @@ impl Slots {
         self.state.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// Gives `stream` a slot, waiting for its first request. When all are taken, the
-    /// connection that has waited longest for a request head is shut down and gives up its
-    /// slot; `None` when every one is busy answering.
+    /// Gives `stream` a slot, waiting for its first request. When all are taken, another
+    /// connection is shut down and gives up its slot: the one that has waited longest for a
+    /// request head, else the busy one stalled longest (at least `stall`); `None` when there is
+    /// none.
     pub(crate) fn admit(self: &Arc<Self>, stream: &Arc<TcpStream>) -> Option<Held> {
         let mut state = self.state();
         if state.open.len() >= self.max {
-            let (_, oldest) = state
+            let now = Instant::now();
+            let waiting = state
                 .open
                 .iter()
-                .filter_map(|(&id, slot)| slot.waiting_since.map(|since| (since, id)))
-                .min()?;
-            if let Some(slot) = state.open.remove(&oldest) {
-                // Its thread's read returns at once, and the thread ends.
+                .filter_map(|(&id, slot)| match slot.phase {
+                    Phase::Waiting(since) => Some((since, id)),
+                    _ => None,
+                });
+            let stalled = state
+                .open
+                .iter()
+                .filter_map(|(&id, slot)| match slot.phase {
+                    Phase::Busy(progress) if now.duration_since(progress) >= self.stall => {
+                        Some((progress, id))
+                    }
+                    _ => None,
+                });
+            let (_, victim) = waiting.min().or_else(|| stalled.min())?;
+            if let Some(slot) = state.open.remove(&victim) {
+                // Its thread's read or write returns at once, and the thread ends.
                 let _ = slot.stream.shutdown(Shutdown::Both);
             }
         }
@@ -73,7 +113,7 @@ impl Slots {
         state.next += 1;
         let slot = Slot {
             stream: stream.clone(),
-            waiting_since: Some(Instant::now()),
+            phase: Phase::Waiting(Instant::now()),
         };
         state.open.insert(id, slot);
         Some(Held {
@@ -88,9 +128,9 @@ impl Slots {
         self.state().open.len()
     }
 
-    fn set_waiting(&self, id: u64, waiting: bool) {
+    fn set_phase(&self, id: u64, phase: Phase) {
         if let Some(slot) = self.state().open.get_mut(&id) {
-            slot.waiting_since = waiting.then(Instant::now);
+            slot.phase = phase;
         }
     }
 }
@@ -105,12 +145,42 @@ pub(crate) struct Held {
 impl Held {
     /// The connection waits for a request head from now on (and may be evicted).
     pub(crate) fn waiting(&self) {
-        self.slots.set_waiting(self.id, true);
+        self.slots
+            .set_phase(self.id, Phase::Waiting(Instant::now()));
     }
 
-    /// The connection has a whole request and answers it (it is not evicted).
+    /// The connection has a whole request and answers it (it is evicted only once its response
+    /// stalls).
     pub(crate) fn busy(&self) {
-        self.slots.set_waiting(self.id, false);
+        self.slots.set_phase(self.id, Phase::Busy(Instant::now()));
+    }
+
+    /// The client took some of the response just now.
+    pub(crate) fn progress(&self) {
+        let mut state = self.slots.state();
+        if let Some(slot) = state.open.get_mut(&self.id)
+            && let Phase::Busy(progress) = &mut slot.phase
+        {
+            *progress = Instant::now();
+        }
+    }
+
+    /// Turns the connection into an event stream (never evicted), if fewer than `max_streams`
+    /// slots stream already; false otherwise, or if the slot was taken from it.
+    pub(crate) fn stream(&self) -> bool {
+        let mut state = self.slots.state();
+        let streams = state
+            .open
+            .values()
+            .filter(|slot| slot.phase == Phase::Streaming)
+            .count();
+        match state.open.get_mut(&self.id) {
+            Some(slot) if streams < self.slots.max_streams => {
+                slot.phase = Phase::Streaming;
+                true
+            }
+            _ => false,
+        }
     }
 }
 
@@ -228,7 +298,7 @@ mod tests {
     #[test]
     fn a_full_house_evicts_the_connection_that_waited_longest() {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-        let slots = Slots::new(2);
+        let slots = Slots::new(2, 1, Duration::from_secs(3600));
         let (mut first, a) = pair(&listener);
         let held_a = slots.admit(&a).unwrap();
         std::thread::sleep(Duration::from_millis(5));
@@ -254,6 +324,54 @@ mod tests {
         let _held_d = slots.admit(&d).expect("a waiting one gives way again");
         drop((held_b, held_c));
         assert_eq!(slots.open(), 1, "only the newcomer is left");
+    }
+
+    #[test]
+    fn a_stalled_response_gives_way_and_streams_are_capped_never_evicted() {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let stall = Duration::from_millis(100);
+        let slots = Slots::new(3, 1, stall);
+        let (mut stalled_client, a) = pair(&listener);
+        let stalled = slots.admit(&a).unwrap();
+        stalled.busy();
+        let (mut stream_client, b) = pair(&listener);
+        let stream = slots.admit(&b).unwrap();
+        assert!(stream.stream());
+        let (_moving_client, c) = pair(&listener);
+        let moving = slots.admit(&c).unwrap();
+        assert!(!moving.stream(), "one stream at most");
+        moving.busy();
+
+        // Full, and nothing stalled yet: no room.
+        let (_d_client, d) = pair(&listener);
+        assert!(slots.admit(&d).is_none());
+        std::thread::sleep(stall + Duration::from_millis(50));
+        moving.progress();
+        let newcomer = slots.admit(&d).expect("the stalled response gives way");
+        assert!(closed(&mut stalled_client));
+        drop(stalled);
+
+        // However long it has been quiet, the stream is never the one to give way.
+        newcomer.busy();
+        std::thread::sleep(stall + Duration::from_millis(50));
+        let mut later = Vec::new();
+        for _ in 0..2 {
+            let (client, e) = pair(&listener);
+            let held = slots.admit(&e).expect("a stalled response gives way");
+            held.busy();
+            later.push((client, held));
+        }
+        let (_f_client, f) = pair(&listener);
+        assert!(slots.admit(&f).is_none(), "the others are moving");
+        stream_client
+            .set_read_timeout(Some(Duration::from_millis(100)))
+            .unwrap();
+        assert!(
+            stream_client.read(&mut [0; 16]).is_err(),
+            "the stream is open"
+        );
+        drop((stream, moving, newcomer, later));
+        assert_eq!(slots.open(), 0);
     }
 
     /// A refused client reads the 503 whether its request had arrived when it was refused or
