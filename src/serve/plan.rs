@@ -200,12 +200,12 @@ impl Placement {
             .unwrap_or_default();
         let mut terms = Vec::new();
         for (name, values) in &page.meta.taxonomies {
-            let Some(taxonomy) = library.taxonomies.iter().find(|t| &t.name == name) else {
+            let Some(taxonomy) = library.taxonomies.get(name) else {
                 continue;
             };
             for value in values {
                 let slug = slugify(value);
-                let term = taxonomy.terms.iter().find(|t| t.slug == slug);
+                let term = taxonomy.terms.get(&slug);
                 if let Some(at) = term.and_then(|t| t.pages.iter().position(|&p| p == id)) {
                     terms.push((name.clone(), slug, at));
                 }
@@ -273,11 +273,7 @@ impl PageEdits {
                         .find(|(t, s, _)| t == taxonomy && s == slug)
                         .map(|(_, _, at)| *at)
                 };
-                let per = library
-                    .taxonomies
-                    .iter()
-                    .find(|t| &t.name == taxonomy)
-                    .and_then(|t| t.paginate_by);
+                let per = library.taxonomies.get(taxonomy).and_then(|t| t.paginate_by);
                 let range = match (find(old), find(new)) {
                     (Some(a), Some(b)) => pager_range(&[a, b], per),
                     // The page joined or left the term: every listing page of it moves.

@@ -504,17 +504,12 @@ fn register_functions(env: &mut Environment<'static>, site: &Arc<SiteData>) {
         move |kwargs: Kwargs| -> Result<Value, Error> {
             let kind: String = kwargs.get("kind")?;
             kwargs.assert_all_used()?;
-            let index = s
-                .library
-                .taxonomies
-                .iter()
-                .position(|t| t.name == kind)
-                .ok_or_else(|| {
-                    Error::new(
-                        ErrorKind::InvalidOperation,
-                        format!("get_taxonomy: no taxonomy `{kind}` in site.toml"),
-                    )
-                })?;
+            let index = s.library.taxonomies.position(&kind).ok_or_else(|| {
+                Error::new(
+                    ErrorKind::InvalidOperation,
+                    format!("get_taxonomy: no taxonomy `{kind}` in site.toml"),
+                )
+            })?;
             Ok(taxonomy_value(&s, index))
         },
     );
@@ -525,22 +520,16 @@ fn register_functions(env: &mut Environment<'static>, site: &Arc<SiteData>) {
             let kind: String = kwargs.get("kind")?;
             let name: String = kwargs.get("name")?;
             kwargs.assert_all_used()?;
-            let taxonomy = s
-                .library
-                .taxonomies
-                .iter()
-                .find(|t| t.name == kind)
-                .ok_or_else(|| {
-                    Error::new(
-                        ErrorKind::InvalidOperation,
-                        format!("get_taxonomy_url: no taxonomy `{kind}`"),
-                    )
-                })?;
+            let taxonomy = s.library.taxonomies.get(&kind).ok_or_else(|| {
+                Error::new(
+                    ErrorKind::InvalidOperation,
+                    format!("get_taxonomy_url: no taxonomy `{kind}`"),
+                )
+            })?;
             let slug = slugify(&name);
             taxonomy
                 .terms
-                .iter()
-                .find(|t| t.slug == slug)
+                .get(&slug)
                 .map(|t| t.path.clone())
                 .ok_or_else(|| {
                     Error::new(
