@@ -465,7 +465,7 @@ fn resolve_links(config: &Config, library: &mut Library, diagnostics: &mut Diagn
         if let Some(summary) = &page.summary_html
             && !summary_urls.is_empty()
         {
-            page.summary_html = Some(replace_placeholders(summary, &summary_urls));
+            page.summary_html = Some(replace_placeholders(summary, &summary_urls).into());
             page.summary_links.clear();
         }
     }

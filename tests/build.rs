@@ -3103,6 +3103,30 @@ fn a_hundred_thousand_tags_on_one_page_build_in_linear_time() {
     );
 }
 
+#[test]
+fn reading_a_seven_megabyte_body_over_and_over_costs_fuel_not_copies() {
+    // Each read of `page.content` copied the whole body, work no fuel counted: this ran for
+    // hours. A read is one step now, and the loop needs 2.4 million of its 10 million.
+    let paragraph = format!("{}\n\n", "依法行政，建设法治政府。".repeat(20));
+    let site = Site::new(&[
+        (
+            "content/reports/long.md",
+            &format!(
+                "+++\ntitle = \"长文\"\n+++\n{}",
+                paragraph.repeat(7_000_000 / paragraph.len())
+            ),
+        ),
+        (
+            "templates/page.html",
+            "{% for j in range(100) %}{% for i in range(4000) %}{% if page.content %}{% endif %}\
+             {% endfor %}{% endfor %}{{ page.title }}",
+        ),
+    ]);
+    let run = build_within(&site, LIMITS_DEADLINE);
+    assert_eq!(run.code(), Some(0), "{}", run.stderr);
+    assert_eq!(site.html("reports/long/"), "长文");
+}
+
 // ---------------------------------------------------------------------------------------------
 // Deploying (issue 12): compressed copies and content-hashed theme assets
 // ---------------------------------------------------------------------------------------------

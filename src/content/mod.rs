@@ -68,7 +68,7 @@ pub struct Page {
     /// Rendered Markdown; link placeholders are filled in by the resolve stage.
     pub markdown: Rendered,
     /// The front matter summary, rendered; link placeholders are filled in by the resolve stage.
-    pub summary_html: Option<String>,
+    pub summary_html: Option<crate::markdown::Html>,
     /// `@/` links of the front matter summary, positioned at its `summary` key (file lines, not
     /// body lines: the summary has no lines of its own in the body).
     pub summary_links: Vec<crate::markdown::InternalLink>,

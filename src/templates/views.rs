@@ -265,10 +265,9 @@ impl Object for PageView {
             "expires" => site.date(&meta.expires),
             "expired" => Value::from(page.expired),
             "draft" => Value::from(meta.draft),
-            "content" => Value::from_safe_string(page.markdown.content.to_string()),
+            "content" => page.markdown.content.to_value(),
             "summary" => match (&page.summary_html, &page.markdown.summary) {
-                (Some(html), _) => Value::from_safe_string(html.clone()),
-                (None, Some(html)) => Value::from_safe_string(html.to_string()),
+                (Some(html), _) | (None, Some(html)) => html.to_value(),
                 (None, None) => Value::from(()),
             },
             "description" => Value::from(match &meta.summary {
@@ -390,7 +389,7 @@ impl Object for SectionView {
         let section = &site.library.sections[self.id];
         Some(match key.as_str()? {
             "title" => Value::from(section.meta.title.as_str()),
-            "content" => Value::from_safe_string(section.markdown.content.to_string()),
+            "content" => section.markdown.content.to_value(),
             "description" => Value::from(section.markdown.description.as_str()),
             "pages" => list_value(site, PageIds::Section(self.id)),
             // Notices past `expires` move to an archive list; these split the pages for it.
