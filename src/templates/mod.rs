@@ -53,6 +53,8 @@ pub struct Templates {
     /// The first render that ran past a limit: every later render fails with it at once, so a
     /// runaway `page.html` costs one page's worth of time, not 100,000.
     limit_hit: OnceLock<Diagnostic>,
+    /// What the views show, for the views each render shares.
+    site: Arc<SiteData>,
 }
 
 thread_local! {
@@ -152,6 +154,7 @@ impl Templates {
                 sources,
                 fuel,
                 limit_hit: OnceLock::new(),
+                site,
             })
         } else {
             Err(problems)
@@ -182,7 +185,9 @@ impl Templates {
             .map_err(|e| template_diagnostic(&self.sources, &e, Some(what)))?;
         OUTPUT_FULL.set(false);
         let mut out = CappedOutput::default();
-        let result = template.render_captured_to(context, &mut out).map(drop);
+        let result = views::with_shared_views(&self.site, || {
+            template.render_captured_to(context, &mut out).map(drop)
+        });
         OUTPUT_FULL.set(false);
         let limit = match &result {
             Err(e) if innermost(e).kind() == ErrorKind::OutOfFuel => {
