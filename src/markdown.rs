@@ -9,7 +9,6 @@
 //! are unique on the page (`-1`, `-2`… for repeats) and can be set with `## 标题 {#my-id}`.
 
 use std::collections::{HashMap, HashSet};
-use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use comrak::adapters::{HeadingAdapter, HeadingMeta};
@@ -73,13 +72,54 @@ pub struct MarkdownProblem {
     pub source_line: String,
 }
 
+/// Rendered HTML, held as the template engine's safe string, so that `{{ page.content }}`
+/// hands a template these very bytes. minijinja makes a safe string only out of a `String`:
+/// kept as an `Arc<str>`, a 7 MB body was copied on every read of `page.content`, work that
+/// no fuel counts.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Html(minijinja::Value);
+
+impl Html {
+    /// The HTML as a template value, without a copy.
+    pub fn to_value(&self) -> minijinja::Value {
+        self.0.clone()
+    }
+}
+
+impl From<String> for Html {
+    fn from(html: String) -> Html {
+        Html(minijinja::Value::from_safe_string(html))
+    }
+}
+
+impl Default for Html {
+    fn default() -> Html {
+        Html::from(String::new())
+    }
+}
+
+impl std::ops::Deref for Html {
+    type Target = str;
+
+    fn deref(&self) -> &str {
+        // Always a string: `From<String>` is the only way to make one.
+        self.0.as_str().unwrap_or_default()
+    }
+}
+
+impl std::fmt::Display for Html {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self)
+    }
+}
+
 /// The output of rendering one file's Markdown.
 #[derive(Debug, Clone, Default)]
 pub struct Rendered {
     /// HTML, with internal-link placeholders.
-    pub content: Arc<str>,
+    pub content: Html,
     /// HTML before `<!-- more -->`, when the file has one.
-    pub summary: Option<Arc<str>>,
+    pub summary: Option<Html>,
     /// Top-level headings with their sub-headings.
     pub toc: Vec<Heading>,
     /// Every id an `#anchor` may point to: headings and footnotes.

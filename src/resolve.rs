@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 use crate::config::{Config, DerivedTerms};
 use crate::content::frontmatter::{DEFAULT_TAXONOMY, SortBy};
 use crate::content::load::shown;
-use crate::content::{Library, PageId, Taxonomy, Term};
+use crate::content::{Library, PageId, Taxonomy, Term, Terms};
 use crate::diagnostics::{Diagnostic, Diagnostics, Location, Problem};
 use crate::markdown::{InternalLink, LINK_PLACEHOLDER};
 use crate::pagination::{extra_pager_paths, pager_count};
@@ -226,10 +226,13 @@ fn build_taxonomies(config: &Config, library: &mut Library) {
                     }
                 }
             }
-            let mut terms: Vec<Term> = terms.into_values().collect();
-            for term in &mut terms {
-                sort_newest_first(&library.pages, &mut term.pages);
-            }
+            let terms: Terms = terms
+                .into_values()
+                .map(|mut term| {
+                    sort_newest_first(&library.pages, &mut term.pages);
+                    term
+                })
+                .collect();
             let path = format!("{}{name}/", config.base_path);
             let default_title = if name == DEFAULT_TAXONOMY {
                 "标签".to_string()
@@ -462,7 +465,7 @@ fn resolve_links(config: &Config, library: &mut Library, diagnostics: &mut Diagn
         if let Some(summary) = &page.summary_html
             && !summary_urls.is_empty()
         {
-            page.summary_html = Some(replace_placeholders(summary, &summary_urls));
+            page.summary_html = Some(replace_placeholders(summary, &summary_urls).into());
             page.summary_links.clear();
         }
     }

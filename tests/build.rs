@@ -3159,6 +3159,114 @@ fn many_links_to_missing_anchors_and_pages_are_reported_in_linear_time() {
     assert_contains(&run.stderr, "points to no page or section");
 }
 
+/// A site on the default theme with `site_toml_extra` appended to its `site.toml`, a home page,
+/// and `files`.
+fn default_theme_site(site_toml_extra: &str, files: &[(&str, &str)]) -> Site {
+    let site = Site::bare(&[
+        (
+            "site.toml",
+            &format!(
+                "base_url = \"https://www.example.gov.cn\"\ntitle = \"示例区人民政府\"\ntheme = \"gongkai\"\n{site_toml_extra}"
+            ),
+        ),
+        ("content/_index.md", "+++\ntitle = \"首页\"\n+++\n"),
+    ]);
+    copy_dir(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("themes/gongkai"),
+        &site.root().join("themes/gongkai"),
+    );
+    for (path, contents) in files {
+        site.write(path, contents);
+    }
+    site
+}
+
+#[test]
+fn a_hundred_thousand_tags_on_one_page_build_in_linear_time() {
+    // The default theme links every term of a page by its URL; finding a term by walking the
+    // taxonomy's terms made this page quadratic (64,000 tags took 40 s).
+    let tags: Vec<String> = (0..100_000).map(|i| format!("\"t{i}\"")).collect();
+    let site = default_theme_site(
+        "[taxonomies.tags]\n",
+        &[
+            ("content/reports/_index.md", "+++\ntitle = \"报告\"\n+++\n"),
+            (
+                "content/reports/a.md",
+                &format!(
+                    "+++\ntitle = \"多标签\"\ntags = [{}]\n+++\n正文\n",
+                    tags.join(", ")
+                ),
+            ),
+        ],
+    );
+    // Only the page matters here: without term templates the build writes no term pages, which
+    // would be 100,000 files on a slow disk.
+    site.remove("themes/gongkai/templates/taxonomy_single.html");
+    site.remove("themes/gongkai/templates/taxonomy_list.html");
+    let run = build_within(&site, LIMITS_DEADLINE);
+    assert_eq!(run.code(), Some(0), "{}", run.stderr);
+    let page = site.html("reports/a/");
+    assert_contains(&page, "<a class=\"gk-link\" href=\"/tags/t0/\">t0</a>");
+    assert_contains(
+        &page,
+        "<a class=\"gk-link\" href=\"/tags/t99999/\">t99999</a>",
+    );
+}
+
+#[test]
+fn reading_a_seven_megabyte_body_over_and_over_costs_fuel_not_copies() {
+    // Each read of `page.content` copied the whole body, work no fuel counted: this ran for
+    // hours. A read is one step now, and the loop needs 2.4 million of its 10 million.
+    let paragraph = format!("{}\n\n", "依法行政，建设法治政府。".repeat(20));
+    let site = Site::new(&[
+        (
+            "content/reports/long.md",
+            &format!(
+                "+++\ntitle = \"长文\"\n+++\n{}",
+                paragraph.repeat(7_000_000 / paragraph.len())
+            ),
+        ),
+        (
+            "templates/page.html",
+            "{% for j in range(100) %}{% for i in range(4000) %}{% if page.content %}{% endif %}\
+             {% endfor %}{% endfor %}{{ page.title }}",
+        ),
+    ]);
+    let run = build_within(&site, LIMITS_DEADLINE);
+    assert_eq!(run.code(), Some(0), "{}", run.stderr);
+    assert_eq!(site.html("reports/long/"), "长文");
+}
+
+#[test]
+fn three_hundred_taxonomies_on_three_hundred_pages_build_in_time_linear_in_the_output() {
+    // Every page lists its terms of every taxonomy: the output grows with pages × taxonomies,
+    // the work grew with pages × taxonomies² (`page.taxonomies` built anew on each of its
+    // three reads per taxonomy, each taxonomy found by a walk through all of them): 118 s.
+    let n = 300;
+    let site_toml: String = (0..n).map(|i| format!("[taxonomies.x{i}]\n")).collect();
+    let terms: String = (0..n).map(|i| format!("x{i} = [\"值{i}\"]\n")).collect();
+    let mut files = vec![(
+        "content/reports/_index.md".to_string(),
+        "+++\ntitle = \"报告\"\n+++\n".to_string(),
+    )];
+    files.extend((0..n).map(|j| {
+        (
+            format!("content/reports/p{j}.md"),
+            format!("+++\ntitle = \"页{j}\"\n{terms}+++\n正文\n"),
+        )
+    }));
+    let files: Vec<(&str, &str)> = files.iter().map(|(p, c)| (&**p, &**c)).collect();
+    let site = default_theme_site(&site_toml, &files);
+    let run = build_within(&site, LIMITS_DEADLINE);
+    assert_eq!(run.code(), Some(0), "{}", run.stderr);
+    let page = site.html("reports/p7/");
+    assert_eq!(page.matches("gk-classification__row").count(), n);
+    assert_contains(
+        &page,
+        "<a class=\"gk-link\" href=\"/x299/zhi-299/\">值299</a>",
+    );
+}
+
 // ---------------------------------------------------------------------------------------------
 // Deploying (issue 12): compressed copies and content-hashed theme assets
 // ---------------------------------------------------------------------------------------------

@@ -442,7 +442,7 @@ fn load_markdown(
                     ..link.clone()
                 })
                 .collect();
-            (Some(rendered.content.to_string()), links)
+            (Some(rendered.content), links)
         }
         None => (None, Vec::new()),
     };

@@ -68,7 +68,7 @@ pub struct Page {
     /// Rendered Markdown; link placeholders are filled in by the resolve stage.
     pub markdown: Rendered,
     /// The front matter summary, rendered; link placeholders are filled in by the resolve stage.
-    pub summary_html: Option<String>,
+    pub summary_html: Option<crate::markdown::Html>,
     /// `@/` links of the front matter summary, positioned at its `summary` key (file lines, not
     /// body lines: the summary has no lines of its own in the body).
     pub summary_links: Vec<crate::markdown::InternalLink>,
@@ -190,8 +190,96 @@ pub struct Taxonomy {
     pub permalink: String,
     /// Pages per listing page of a term.
     pub paginate_by: Option<usize>,
-    /// Terms in pinyin order of their names.
-    pub terms: Vec<Term>,
+    /// Its terms, in order of their slugs (the pinyin of their names).
+    pub terms: Terms,
+}
+
+/// A taxonomy's terms in order of their slugs, so that a term is found by binary search: a
+/// template asks for one term's URL per term of a page, and a page may have tens of thousands.
+#[derive(Debug, Clone, Default)]
+pub struct Terms(Vec<Term>);
+
+impl Terms {
+    /// The index of the term whose slug is `slug`.
+    pub fn position(&self, slug: &str) -> Option<usize> {
+        self.0.binary_search_by(|t| t.slug.as_str().cmp(slug)).ok()
+    }
+
+    /// The term whose slug is `slug`.
+    pub fn get(&self, slug: &str) -> Option<&Term> {
+        self.position(slug).map(|i| &self.0[i])
+    }
+}
+
+impl FromIterator<Term> for Terms {
+    /// Sorts by slug; of terms with the same slug, the first is kept.
+    fn from_iter<I: IntoIterator<Item = Term>>(terms: I) -> Terms {
+        let mut terms: Vec<Term> = terms.into_iter().collect();
+        terms.sort_by(|a, b| a.slug.cmp(&b.slug));
+        terms.dedup_by(|later, first| later.slug == first.slug);
+        Terms(terms)
+    }
+}
+
+impl std::ops::Deref for Terms {
+    type Target = [Term];
+
+    fn deref(&self) -> &[Term] {
+        &self.0
+    }
+}
+
+impl<'a> IntoIterator for &'a Terms {
+    type Item = &'a Term;
+    type IntoIter = std::slice::Iter<'a, Term>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.iter()
+    }
+}
+
+/// The taxonomies of a site in order of their names, so that a template's
+/// `get_taxonomy(kind=…)` is a binary search, not a walk through every taxonomy.
+#[derive(Debug, Clone, Default)]
+pub struct Taxonomies(Vec<Taxonomy>);
+
+impl Taxonomies {
+    /// The index of the taxonomy named `name`.
+    pub fn position(&self, name: &str) -> Option<usize> {
+        self.0.binary_search_by(|t| t.name.as_str().cmp(name)).ok()
+    }
+
+    /// The taxonomy named `name`.
+    pub fn get(&self, name: &str) -> Option<&Taxonomy> {
+        self.position(name).map(|i| &self.0[i])
+    }
+}
+
+impl FromIterator<Taxonomy> for Taxonomies {
+    /// Sorts by name; of taxonomies with the same name, the first is kept.
+    fn from_iter<I: IntoIterator<Item = Taxonomy>>(taxonomies: I) -> Taxonomies {
+        let mut taxonomies: Vec<Taxonomy> = taxonomies.into_iter().collect();
+        taxonomies.sort_by(|a, b| a.name.cmp(&b.name));
+        taxonomies.dedup_by(|later, first| later.name == first.name);
+        Taxonomies(taxonomies)
+    }
+}
+
+impl std::ops::Deref for Taxonomies {
+    type Target = [Taxonomy];
+
+    fn deref(&self) -> &[Taxonomy] {
+        &self.0
+    }
+}
+
+impl<'a> IntoIterator for &'a Taxonomies {
+    type Item = &'a Taxonomy;
+    type IntoIter = std::slice::Iter<'a, Taxonomy>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.iter()
+    }
 }
 
 /// Every page and section of a site, and the indexes over them.
@@ -208,7 +296,7 @@ pub struct Library {
     /// Files copied as they are (assets outside bundles).
     pub static_files: Vec<StaticFile>,
     /// Taxonomies, filled in by the resolve stage.
-    pub taxonomies: Vec<Taxonomy>,
+    pub taxonomies: Taxonomies,
     /// The first moment after this build at which the site would build differently: a
     /// scheduled page going live or a notice expiring. A static site changes only when it is
     /// rebuilt, so the office needs to know when the next rebuild is due.
@@ -288,5 +376,59 @@ impl Library {
             Target::Page(id) => &self.pages[id].path,
             Target::Section(id) => &self.sections[id].path,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn term(slug: &str) -> Term {
+        Term {
+            name: slug.to_uppercase(),
+            slug: slug.to_string(),
+            path: format!("/tags/{slug}/"),
+            permalink: String::new(),
+            pages: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn terms_are_kept_in_slug_order_and_found_by_slug() {
+        let terms: Terms = ["si-fa-ju", "a", "zhu-ti", "a", "b"]
+            .into_iter()
+            .map(term)
+            .collect();
+        let slugs: Vec<&str> = terms.iter().map(|t| t.slug.as_str()).collect();
+        assert_eq!(slugs, ["a", "b", "si-fa-ju", "zhu-ti"]);
+        assert_eq!(terms.position("si-fa-ju"), Some(2));
+        assert_eq!(
+            terms.get("zhu-ti").map(|t| t.path.as_str()),
+            Some("/tags/zhu-ti/")
+        );
+        assert!(terms.get("c").is_none());
+    }
+
+    #[test]
+    fn taxonomies_are_kept_in_name_order_and_found_by_name() {
+        let taxonomy = |name: &str| Taxonomy {
+            name: name.to_string(),
+            title: String::new(),
+            path: String::new(),
+            permalink: String::new(),
+            paginate_by: None,
+            terms: Terms::default(),
+        };
+        let taxonomies: Taxonomies = ["tags", "department", "category"]
+            .into_iter()
+            .map(taxonomy)
+            .collect();
+        assert_eq!(taxonomies.position("category"), Some(0));
+        assert_eq!(taxonomies.position("tags"), Some(2));
+        assert_eq!(
+            taxonomies.get("department").map(|t| t.name.as_str()),
+            Some("department")
+        );
+        assert_eq!(taxonomies.position("year"), None);
     }
 }

@@ -15,7 +15,7 @@
 //! time, the jobs whose templates look up other pages ([`TemplateIndex::looks_elsewhere`]) and
 //! publishes any page that differs.
 
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use crate::content::{Library, PageId, SectionId, Target};
@@ -178,8 +178,9 @@ pub struct Placement {
     position: Option<usize>,
     /// The pages before and after it there (they link to it by title).
     neighbours: Vec<PageId>,
-    /// (taxonomy, term slug, index in the term's pages).
-    terms: Vec<(String, String, usize)>,
+    /// (taxonomy, term slug) → index in the term's pages; a map, since a page may have tens of
+    /// thousands of terms and an edit compares them before and after.
+    terms: BTreeMap<(String, String), usize>,
 }
 
 impl Placement {
@@ -198,16 +199,16 @@ impl Placement {
                     .collect()
             })
             .unwrap_or_default();
-        let mut terms = Vec::new();
+        let mut terms = BTreeMap::new();
         for (name, values) in &page.meta.taxonomies {
-            let Some(taxonomy) = library.taxonomies.iter().find(|t| &t.name == name) else {
+            let Some(taxonomy) = library.taxonomies.get(name) else {
                 continue;
             };
             for value in values {
                 let slug = slugify(value);
-                let term = taxonomy.terms.iter().find(|t| t.slug == slug);
+                let term = taxonomy.terms.get(&slug);
                 if let Some(at) = term.and_then(|t| t.pages.iter().position(|&p| p == id)) {
-                    terms.push((name.clone(), slug, at));
+                    terms.insert((name.clone(), slug), at);
                 }
             }
         }
@@ -259,31 +260,16 @@ impl PageEdits {
                 let entry = edits.section_pagers.entry(new.section).or_insert(range);
                 *entry = (entry.0.min(range.0), entry.1.max(range.1));
             }
-            let keys: BTreeSet<(&String, &String)> = old
-                .terms
-                .iter()
-                .chain(&new.terms)
-                .map(|(t, s, _)| (t, s))
-                .collect();
-            for (taxonomy, slug) in keys {
-                let find = |placement: &Placement| {
-                    placement
-                        .terms
-                        .iter()
-                        .find(|(t, s, _)| t == taxonomy && s == slug)
-                        .map(|(_, _, at)| *at)
-                };
-                let per = library
-                    .taxonomies
-                    .iter()
-                    .find(|t| &t.name == taxonomy)
-                    .and_then(|t| t.paginate_by);
-                let range = match (find(old), find(new)) {
-                    (Some(a), Some(b)) => pager_range(&[a, b], per),
+            let keys: BTreeSet<&(String, String)> =
+                old.terms.keys().chain(new.terms.keys()).collect();
+            for key in keys {
+                let per = library.taxonomies.get(&key.0).and_then(|t| t.paginate_by);
+                let range = match (old.terms.get(key), new.terms.get(key)) {
+                    (Some(&a), Some(&b)) => pager_range(&[a, b], per),
                     // The page joined or left the term: every listing page of it moves.
                     _ => None,
                 };
-                let key = (taxonomy.clone(), slug.clone());
+                let key = key.clone();
                 let merged = match (edits.terms.get(&key), range) {
                     (Some(None), _) | (_, None) => None,
                     (Some(Some(a)), Some(b)) => Some((a.0.min(b.0), a.1.max(b.1))),
