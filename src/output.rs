@@ -178,19 +178,22 @@ fn gzip(bytes: &[u8], effort: Effort) -> Vec<u8> {
 }
 
 fn brotli(bytes: &[u8], effort: Effort) -> Vec<u8> {
-    let mut out = Vec::with_capacity(bytes.len() / 3);
-    let params = brotli::enc::BrotliEncoderParams {
-        quality: match effort {
-            Effort::Page => 5,
-            Effort::Asset => 11,
-        },
-        // A window as large as the file and no larger (brotli's default is 4 MiB): a page of
-        // 12 KB compresses as well with 32 KiB, twice as fast.
-        lgwin: (usize::BITS - bytes.len().leading_zeros()).clamp(16, 22) as i32,
-        ..Default::default()
+    use std::io::Write;
+    let quality = match effort {
+        Effort::Page => 5,
+        Effort::Asset => 11,
     };
-    // Reading a slice and writing a Vec cannot fail.
-    let _ = brotli::BrotliCompress(&mut &bytes[..], &mut out, &params);
+    // A window as large as the file and no larger (brotli's default is 4 MiB): a page of 12 KB
+    // compresses as well with 32 KiB, twice as fast. The writer sets the encoder up for the
+    // quality asked (filling in `BrotliEncoderParams` by hand keeps the hash tables of quality
+    // 11, megabytes per file, whatever quality is set).
+    let window = (usize::BITS - bytes.len().leading_zeros()).clamp(16, 22);
+    let mut out = Vec::with_capacity(bytes.len() / 3);
+    {
+        let mut writer = brotli::CompressorWriter::new(&mut out, 4096, quality, window);
+        // Writing into a Vec cannot fail.
+        let _ = writer.write_all(bytes);
+    }
     out
 }
 

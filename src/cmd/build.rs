@@ -33,8 +33,24 @@ pub struct Args {
     compress: bool,
 }
 
+/// Brotli's encoder allocates its tables (megabytes) anew for every file. With glibc's default
+/// thresholds each such allocation is a fresh `mmap`, so compressing 14,000 pages cost 50 million
+/// page faults and two minutes of system time; keeping freed memory in the heap lets every file
+/// reuse it (measured: 14 s of system time down to 0.1 s for 2,000 pages).
+fn reuse_freed_memory() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: mallopt only sets two thresholds of glibc's allocator, before any thread starts.
+    unsafe {
+        libc::mallopt(libc::M_MMAP_THRESHOLD, 64 << 20);
+        libc::mallopt(libc::M_TRIM_THRESHOLD, 256 << 20);
+    }
+}
+
 /// Builds, prints problems and a summary, and maps the outcome to an exit code.
 pub fn run(args: Args) -> ExitCode {
+    if args.compress {
+        reuse_freed_memory();
+    }
     let now = match LoadOptions::build_time() {
         Ok(now) => now,
         Err(message) => {
