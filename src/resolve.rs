@@ -15,7 +15,7 @@ use crate::diagnostics::{Diagnostic, Diagnostics, Location, Problem};
 use crate::markdown::{InternalLink, LINK_PLACEHOLDER};
 use crate::pagination::{extra_pager_paths, pager_count};
 use crate::slug::slugify;
-use crate::urlpath::{Claims, check_authored, output_file, url_of};
+use crate::urlpath::{Claims, check_authored, output_file};
 
 /// Resolves the library in place, reporting problems into `diagnostics`.
 pub fn resolve(config: &Config, library: &mut Library, diagnostics: &mut Diagnostics) {
@@ -311,19 +311,7 @@ fn check_unique_urls(config: &Config, library: &Library, diagnostics: &mut Diagn
         files.claim(output_file(&config.base_path, &url), owner);
     }
     for clash in files.clashes() {
-        let problem = if clash.same_file {
-            Problem::DuplicateUrl {
-                url: url_of(&config.base_path, &clash.file),
-                other: clash.other,
-            }
-        } else {
-            Problem::FileFolderClash {
-                file: clash.file,
-                other: clash.other,
-                inside: clash.other_file,
-            }
-        };
-        diagnostics.push(Diagnostic::error(Location::file(clash.owner), problem));
+        diagnostics.push(clash.diagnostic(&config.base_path));
     }
 }
 

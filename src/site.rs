@@ -245,21 +245,9 @@ impl Site {
         for (file, source) in copies {
             claim(file, shown(&self.config, &source));
         }
-        problems.extend(claims.clashes().into_iter().map(|clash| {
-            let problem = if clash.same_file {
-                Problem::DuplicateUrl {
-                    url: url_of(&self.config.base_path, &clash.file),
-                    other: clash.other,
-                }
-            } else {
-                Problem::FileFolderClash {
-                    file: clash.file,
-                    other: clash.other,
-                    inside: clash.other_file,
-                }
-            };
-            Diagnostic::error(Location::file(clash.owner), problem)
-        }));
+        problems.extend(
+            (claims.clashes().into_iter()).map(|clash| clash.diagnostic(&self.config.base_path)),
+        );
         problems
     }
 

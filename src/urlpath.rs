@@ -166,6 +166,26 @@ pub struct Clash<O> {
     pub same_file: bool,
 }
 
+impl Clash<PathBuf> {
+    /// The error for this clash, at the later claim's source and naming the other.
+    pub fn diagnostic(self, base_path: &str) -> crate::diagnostics::Diagnostic {
+        use crate::diagnostics::{Diagnostic, Location, Problem};
+        let problem = if self.same_file {
+            Problem::DuplicateUrl {
+                url: url_of(base_path, &self.file),
+                other: self.other,
+            }
+        } else {
+            Problem::FileFolderClash {
+                file: self.file,
+                other: self.other,
+                inside: self.other_file,
+            }
+        };
+        Diagnostic::error(Location::file(self.owner), problem)
+    }
+}
+
 /// Output files and who writes each, to find every pair that collides. Names are compared the
 /// way the Windows and macOS disks a site may be copied to compare them: without regard to
 /// case (`Reports/a.html` is `reports/a.html`, `ς` is `σ`) or Unicode normalization (`é` as one
