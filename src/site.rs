@@ -14,7 +14,7 @@ use rayon::prelude::*;
 
 use crate::assets::Fingerprints;
 use crate::config::{Config, io_detail};
-use crate::content::load::{is_ignored, shown, skipped_diagnostic};
+use crate::content::load::{is_ignored, shown, skipped_diagnostics};
 use crate::content::{self, Library, LoadOptions};
 use crate::diagnostics::{Diagnostic, Diagnostics, Location, Problem, WriteCause};
 use crate::output::{self, Guard, Leftover, Staging, WriteError, Writer};
@@ -322,12 +322,7 @@ fn static_files(config: &Config) -> (BTreeMap<String, PathBuf>, Vec<Diagnostic>)
         // Hidden folders are never published (`static/vendor/.git/config`), but `.well-known`
         // is meant to be (`security.txt`).
         let walked = root.walk(&dir, |name| name.starts_with('.') && name != WELL_KNOWN);
-        problems.extend(
-            walked
-                .skipped
-                .into_iter()
-                .map(|(path, why)| skipped_diagnostic(config, &path, why)),
-        );
+        problems.extend(skipped_diagnostics(config, walked.skipped));
         for entry in walked.entries {
             if !entry.file_type().is_file() || is_ignored(&entry.file_name().to_string_lossy()) {
                 continue;

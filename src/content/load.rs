@@ -539,9 +539,7 @@ fn walk(config: &Config, content_dir: &Path, diagnostics: &mut Diagnostics) -> V
         return files;
     }
     let walked = config.sources.walk(content_dir, is_ignored);
-    for (path, why) in walked.skipped {
-        diagnostics.push(skipped_diagnostic(config, &path, why));
-    }
+    diagnostics.extend(skipped_diagnostics(config, walked.skipped));
     for entry in walked.entries {
         if !entry.file_type().is_file() {
             continue;
@@ -567,6 +565,16 @@ fn walk(config: &Config, content_dir: &Path, diagnostics: &mut Diagnostics) -> V
         });
     }
     files
+}
+
+/// Everything a walk of the site's folders left out, as errors (see [`skipped_diagnostic`]).
+pub fn skipped_diagnostics(
+    config: &Config,
+    skipped: Vec<(PathBuf, Skipped)>,
+) -> impl Iterator<Item = Diagnostic> + '_ {
+    skipped
+        .into_iter()
+        .map(move |(path, why)| skipped_diagnostic(config, &path, why))
 }
 
 /// What a walk of the site's folders left out, as an error: a link out of the site stops the

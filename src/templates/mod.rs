@@ -18,7 +18,7 @@ use minijinja::{Environment, Error, ErrorKind, UndefinedBehavior};
 
 use crate::config::Config;
 use crate::content::Library;
-use crate::content::load::{MAX_MARKDOWN_BYTES, is_ignored, shown, skipped_diagnostic};
+use crate::content::load::{MAX_MARKDOWN_BYTES, is_ignored, shown, skipped_diagnostics};
 use crate::diagnostics::{Diagnostic, Location, Problem, TemplateLimit};
 use crate::slug::slugify;
 use views::{SiteData, page_value, section_value, taxonomy_value};
@@ -147,12 +147,7 @@ impl Templates {
                 continue;
             }
             let walked = root.walk(dir, is_ignored);
-            problems.extend(
-                walked
-                    .skipped
-                    .into_iter()
-                    .map(|(path, why)| skipped_diagnostic(config, &path, why)),
-            );
+            problems.extend(skipped_diagnostics(config, walked.skipped));
             for entry in walked.entries {
                 if !entry.file_type().is_file() {
                     continue;
