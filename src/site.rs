@@ -268,10 +268,20 @@ impl Site {
     /// sources for one file (only the site's static folder may replace the theme's).
     fn collect_copies(&self) -> (BTreeMap<String, PathBuf>, Vec<Diagnostic>) {
         let (mut files, mut problems) = static_files(&self.config);
-        for (hashed, source) in self.data.fingerprints.files() {
-            files.insert(hashed.to_string(), source.to_path_buf());
-        }
         let base = self.config.base_path.as_str();
+        // A static file may not take the hashed name of a theme asset (it would be served in
+        // its place, cached for a year).
+        for (hashed, source) in self.data.fingerprints.files() {
+            if let Some(other) = files.insert(hashed.to_string(), source.to_path_buf()) {
+                problems.push(Diagnostic::error(
+                    Location::file(shown(&self.config, &other)),
+                    Problem::DuplicateUrl {
+                        url: url_of(base, hashed),
+                        other: shown(&self.config, source),
+                    },
+                ));
+            }
+        }
         let local = |path: &str| path.strip_prefix(base).unwrap_or(path).to_string();
         let loose = (self.library.static_files.iter()).map(|f| (f.output.clone(), &f.source));
         let section_assets = self.library.sections.iter().flat_map(|section| {

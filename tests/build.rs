@@ -3425,3 +3425,15 @@ fn a_template_that_spends_its_allowance_on_every_page_stops_in_seconds() {
     assert_contains(&run.stderr, "steps of work in all");
     assert_contains(&run.stderr, "--> templates/page.html");
 }
+
+#[test]
+fn a_static_file_may_not_take_the_hashed_name_of_a_theme_asset() {
+    let site = asset_theme_site();
+    site.build_ok(&[]);
+    let hashed = hashed_twin(&site, "css/a.css");
+    site.write(&format!("static/{hashed}"), "body { display: none }");
+    let run = site.build(&[]);
+    assert_eq!(run.code(), Some(1), "{}", run.stderr);
+    assert_contains(&run.stderr, &format!("--> static/{hashed}"));
+    assert_contains(&run.stderr, "themes/t/static/css/a.css");
+}
