@@ -105,8 +105,12 @@ pub struct BuildReport {
     pub other_pages: usize,
     /// Files copied (assets and static files).
     pub files: usize,
+    /// How many files of the output were written, kept as they were, and removed.
+    pub written: output::WriteCounts,
     /// Wall time.
     pub elapsed: Duration,
+    /// Wall time of each stage, in order (`gongkai build --timings`).
+    pub phases: Vec<(&'static str, Duration)>,
     /// Warnings, sorted.
     pub warnings: Vec<Diagnostic>,
     /// When the next rebuild is due, if a scheduled page or an expiring notice needs one, with
@@ -173,19 +177,18 @@ impl Site {
         render::plan(&self.library, &self.templates)
     }
 
-    /// Writes the whole site into `out_dir` (which should be empty), with compressed copies of
-    /// text files if `compress`.
-    pub fn write(&self, out_dir: &Path, compress: bool) -> Result<(usize, usize), Vec<Diagnostic>> {
+    /// Writes the whole site through `writer` (which keeps what an earlier build in its folder
+    /// already holds), returning the number of jobs and of copied files.
+    pub fn write(&self, writer: &Writer) -> Result<(usize, usize), Vec<Diagnostic>> {
         let copies = self.files_to_copy();
         let jobs = self.jobs();
-        let writer = Writer::new(out_dir, compress, self.config.sources.clone());
         self.templates.limit_total_work();
         let mut failed: Vec<WriteError> = copies
             .par_iter()
             .filter_map(|(dest, source)| writer.copy(dest, source).err())
             .collect();
         let (template_problems, write_failures) =
-            render::render_jobs(&self.data, &self.templates, &jobs, &writer);
+            render::render_jobs(&self.data, &self.templates, &jobs, writer);
         failed.extend(write_failures);
         let mut diagnostics = Diagnostics::new();
         diagnostics.extend(template_problems);
@@ -362,26 +365,46 @@ fn static_files(config: &Config) -> (BTreeMap<String, PathBuf>, Vec<Diagnostic>)
 /// Builds the site into its output folder, atomically.
 pub fn build(options: &BuildOptions) -> Result<BuildReport, Vec<Diagnostic>> {
     let started = Instant::now();
+    let mut phases = Vec::new();
+    let mut lap = started;
+    let mut phase = |name: &'static str| {
+        let now = Instant::now();
+        phases.push((name, now - lap));
+        lap = now;
+    };
     let (site, warnings) = Site::load(options)?;
+    phase("load, resolve and check");
     let output = options.output_dir();
     let refused = |problem| vec![Diagnostic::error(Location::file(&output), problem)];
     options
         .guard(&site.config)
         .check(&output)
         .map_err(|refusal| refused(Problem::OutputRefused { refusal }))?;
-    let (staging, mut leftovers) = Staging::create(&output).map_err(|e| {
+    let (mut staging, mut leftovers) = Staging::create(&output).map_err(|e| {
         refused(Problem::Io {
             action: "prepare the output folder",
             detail: io_detail(&e, &output),
         })
     })?;
-    let (jobs, files) = site.write(staging.path(), options.compress)?;
-    let committed = staging.commit().map_err(|e| {
+    let base = staging.take_base();
+    let writer = Writer::new(
+        staging.path(),
+        options.compress,
+        site.config.sources.clone(),
+        base,
+    );
+    phase("prepare the output");
+    let (jobs, files) = site.write(&writer)?;
+    phase("render and write");
+    let (manifest, written) = writer.finish().map_err(write_failure)?;
+    phase("remove what is gone");
+    let committed = staging.commit(manifest).map_err(|e| {
         refused(Problem::Io {
             action: "replace the output folder",
             detail: io_detail(&e, &output),
         })
     })?;
+    phase("swap");
     leftovers.extend(committed);
     let mut warnings = warnings;
     warnings.extend(leftovers.into_iter().map(leftover_warning));
@@ -392,7 +415,9 @@ pub fn build(options: &BuildOptions) -> Result<BuildReport, Vec<Diagnostic>> {
         sections,
         other_pages: jobs.saturating_sub(pages + sections),
         files,
+        written,
         elapsed: started.elapsed(),
+        phases,
         warnings: warnings.sorted(),
         next_change: (site.library.next_change.clone()).map(|next| {
             (

@@ -188,12 +188,13 @@ impl Site {
         })
     }
 
-    /// Staging and backup folders gongkai left beside the output.
+    /// Staging and backup folders gongkai left beside the output (not the spare, the build
+    /// before the live one, which every build keeps for the next to start from).
     fn leftovers(&self) -> Vec<String> {
         let mut names: Vec<String> = fs::read_dir(self.root())
             .unwrap()
             .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-            .filter(|n| n.starts_with(".public.gongkai-"))
+            .filter(|n| n.starts_with(".public.gongkai-") && n != ".public.gongkai-spare")
             .collect();
         names.sort();
         names
@@ -2335,7 +2336,7 @@ fn unavailable(what: &str) {
 }
 
 #[test]
-fn a_previous_build_that_cannot_be_deleted_is_named_and_the_swap_still_counts() {
+fn a_previous_build_that_cannot_be_cleaned_is_named_and_the_build_still_counts() {
     let site = good_site();
     site.build_ok(&[]);
     let locked = site.public().join("locked.txt");
@@ -2347,16 +2348,21 @@ fn a_previous_build_that_cannot_be_deleted_is_named_and_the_swap_still_counts() 
         "content/reports/c.md",
         "+++\ntitle = \"第三篇\"\ndate = 2024-02-02\n+++\n新的。\n",
     );
+    // The build with the stray file becomes the spare, which the next build starts from: the
+    // file it cannot remove must not be published, and the folder holding it is named.
+    let kept = site.build(&[]);
     let run = site.build(&[]);
     let leftovers = site.leftovers();
-    for leftover in &leftovers {
-        let stuck = site.root().join(leftover).join("locked.txt");
-        chattr("-i", &stuck);
+    let spare = site.root().join(".public.gongkai-spare");
+    for stuck in leftovers.iter().map(|l| site.root().join(l)).chain([spare]) {
+        chattr("-i", &stuck.join("locked.txt"));
     }
+    assert_eq!(kept.code(), Some(0), "{}", kept.stderr);
     assert_eq!(run.code(), Some(0), "{}", run.stderr);
     assert_contains(&run.stderr, "warning: the previous build is left here");
     assert_lacks(&run.stderr, "unchanged");
     assert!(site.has("reports/c/"), "public/ holds the new build");
+    assert!(!site.public().join("locked.txt").exists());
     assert_eq!(leftovers.len(), 1, "{leftovers:?}");
     assert!(
         leftovers[0].starts_with(".public.gongkai-previous-"),
@@ -2738,14 +2744,18 @@ fn a_public_folder_that_is_a_symlink_keeps_pointing_at_the_new_build() {
         "<h1>2023年度法治政府建设工作情况的报告</h1>",
     );
     assert!(!served.join("stale.html").exists());
-    let beside: Vec<_> = fs::read_dir(www.path())
+    let mut beside: Vec<_> = fs::read_dir(www.path())
         .unwrap()
         .map(|e| e.unwrap().file_name())
         .collect();
+    beside.sort();
     assert_eq!(
         beside,
-        vec![std::ffi::OsString::from("site")],
-        "staging left beside the served folder"
+        vec![
+            std::ffi::OsString::from(".site.gongkai-spare"),
+            std::ffi::OsString::from("site")
+        ],
+        "staging left beside the served folder, or no spare kept beside it"
     );
     assert_eq!(site.leftovers(), Vec::<String>::new());
 }

@@ -31,6 +31,9 @@ pub struct Args {
     /// Also write .gz and .br beside each text file, for nginx's gzip_static / brotli_static
     #[arg(long)]
     compress: bool,
+    /// Also print how long each stage of the build took
+    #[arg(long)]
+    timings: bool,
 }
 
 /// Brotli's encoder allocates its tables (megabytes) anew for every file. With glibc's default
@@ -86,6 +89,16 @@ pub fn run(args: Args) -> ExitCode {
                 report.elapsed.as_millis(),
                 output
             );
+            let counts = report.written;
+            println!(
+                "Wrote {} changed files, kept {} unchanged, removed {}.",
+                counts.written, counts.kept, counts.removed
+            );
+            if args.timings {
+                for (stage, took) in &report.phases {
+                    println!("{:>8.1} ms  {stage}", took.as_secs_f64() * 1000.0);
+                }
+            }
             if let Some((next, at)) = &report.next_change {
                 let what = match next.event {
                     UpcomingEvent::GoesLive => "goes live",

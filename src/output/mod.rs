@@ -1,201 +1,30 @@
-//! Atomic output: a build is written beside `public/` and swapped in only when it is complete.
+//! Atomic, incremental output: a build is prepared beside `public/` and swapped in only when it
+//! is complete, writing only the files that changed.
 //!
 //! The web server (or the preview) must never see half a site, and a failed or killed build must
 //! leave the last good `public/` exactly as it was. So a build writes into a hidden staging folder
 //! next to the output (same file system, so renaming is atomic), and [`Staging::commit`] swaps the
 //! two with one `renameat2(RENAME_EXCHANGE)` call on Linux. Where that is not available it falls
-//! back to two renames. Staging folders and old builds left by a killed build are removed by the
-//! next build.
+//! back to two renames.
+//!
+//! Blue/green: the build that was replaced is not deleted but kept beside the output as
+//! `.public.gongkai-spare`, and the next build starts from it, so that on an everyday build
+//! (one new notice) almost every file is already there with the right bytes. The
+//! [`manifest`] of each tree says what it holds; the [`Writer`] keeps what is unchanged, rewrites
+//! the rest and removes what is gone. The spare is used only if the live output's manifest names
+//! it (its inode and token): a folder of that name checked out of a repository is deleted, not
+//! trusted. Staging folders left by a killed build are removed by the next build.
 
+use std::collections::HashMap;
 use std::fs;
-use std::io;
+use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
-/// Where a build writes its files: below one output folder, creating each folder once (the
-/// thousands of files written into them cost one `mkdir` per folder rather than one per file; on
-/// a busy disk each costs a fraction of a ms), and, when asked, with compressed copies beside
-/// each text file.
-#[derive(Debug)]
-pub struct Writer {
-    out_dir: PathBuf,
-    compress: bool,
-    sources: crate::walk::SiteRoot,
-    created: std::sync::Mutex<std::collections::HashSet<PathBuf>>,
-}
+pub mod manifest;
+mod writer;
 
-/// Smallest text file worth compressing: below this the gzip header and a request's own
-/// overhead eat the saving (nginx's `gzip_min_length` is a similar threshold).
-pub const COMPRESS_MIN_BYTES: usize = 512;
-
-/// Whether a file of this name gets `.gz` and `.br` copies under `--compress`: text formats a
-/// browser asks for compressed (`Accept-Encoding`), not images or video, which are already.
-pub fn compressible(file: &str) -> bool {
-    let extension = file.rsplit_once('.').map_or("", |(_, ext)| ext);
-    matches!(
-        extension.to_ascii_lowercase().as_str(),
-        "html"
-            | "htm"
-            | "css"
-            | "js"
-            | "mjs"
-            | "json"
-            | "xml"
-            | "svg"
-            | "txt"
-            | "vtt"
-            | "map"
-            | "webmanifest"
-            | "ico"
-            | "csv"
-            | "md"
-    )
-}
-
-impl Writer {
-    /// A writer into `out_dir`; `compress` adds `.gz` and `.br` beside every text file of at
-    /// least [`COMPRESS_MIN_BYTES`], for `gzip_static` and `brotli_static`.
-    /// Copied files are read through `sources`, which refuses a file that is no longer inside
-    /// the site when it is opened.
-    pub fn new(out_dir: &Path, compress: bool, sources: crate::walk::SiteRoot) -> Writer {
-        Writer {
-            out_dir: out_dir.to_path_buf(),
-            compress,
-            sources,
-            created: Default::default(),
-        }
-    }
-
-    /// Writes `bytes` to `file` (relative, `/`-separated).
-    pub fn write(&self, file: &str, bytes: &[u8]) -> Result<(), WriteError> {
-        let target = self.place(file)?;
-        fs::write(&target, bytes).map_err(|error| failed(file, error))?;
-        self.compressed_copies(file, &target, bytes, Effort::Page)
-    }
-
-    /// Copies `source` to `file` (relative, `/`-separated). The copy is a plain readable file,
-    /// whatever the source's mode: a site's `static/` must not put programs on the server.
-    pub fn copy(&self, file: &str, source: &Path) -> Result<(), WriteError> {
-        let target = self.place(file)?;
-        let mut from = self.sources.open(source).map_err(|e| failed(file, e))?;
-        if self.compress && compressible(file) {
-            let mut bytes = Vec::new();
-            io::Read::read_to_end(&mut from, &mut bytes).map_err(|e| failed(file, e))?;
-            fs::write(&target, &bytes).map_err(|error| failed(file, error))?;
-            return self.compressed_copies(file, &target, &bytes, Effort::Asset);
-        }
-        let mut to = fs::File::create(&target).map_err(|e| failed(file, e))?;
-        io::copy(&mut from, &mut to)
-            .map(|_| ())
-            .map_err(|error| failed(file, error))
-    }
-
-    /// The checked path of `file`, with its folder made.
-    fn place(&self, file: &str) -> Result<PathBuf, WriteError> {
-        let target = crate::urlpath::confined(&self.out_dir, file).map_err(|e| failed(file, e))?;
-        if let Some(dir) = target.parent() {
-            self.ensure(dir).map_err(|e| failed(file, e))?;
-        }
-        Ok(target)
-    }
-
-    fn compressed_copies(
-        &self,
-        file: &str,
-        target: &Path,
-        bytes: &[u8],
-        effort: Effort,
-    ) -> Result<(), WriteError> {
-        if !self.compress || bytes.len() < COMPRESS_MIN_BYTES || !compressible(file) {
-            return Ok(());
-        }
-        let with = |extension: &str| {
-            let mut name = target.as_os_str().to_owned();
-            name.push(extension);
-            PathBuf::from(name)
-        };
-        let gz = format!("{file}.gz");
-        let effort = match effort {
-            Effort::Asset if bytes.len() > MAX_BEST_EFFORT_BYTES => Effort::Page,
-            effort => effort,
-        };
-        fs::write(with(".gz"), gzip(bytes, effort)).map_err(|e| failed(&gz, e))?;
-        let br = format!("{file}.br");
-        fs::write(with(".br"), brotli(bytes, effort)).map_err(|e| failed(&br, e))
-    }
-
-    /// Creates `dir` and its parents unless this build already did.
-    fn ensure(&self, dir: &Path) -> io::Result<()> {
-        let known = |dir: &Path| {
-            self.created
-                .lock()
-                .map(|set| set.contains(dir))
-                .unwrap_or(false)
-        };
-        if known(dir) {
-            return Ok(());
-        }
-        fs::create_dir_all(dir)?;
-        if let Ok(mut set) = self.created.lock() {
-            set.insert(dir.to_path_buf());
-        }
-        Ok(())
-    }
-}
-
-fn failed(file: &str, error: io::Error) -> WriteError {
-    WriteError {
-        file: file.to_string(),
-        error,
-    }
-}
-
-/// How hard to compress. Measured on the default theme's pages (docs/BENCHMARKS.md), with this
-/// crate: brotli quality 5 with a small window makes a page 24.5% of its size at about 35 MB/s
-/// a core, gzip 6 28% at 40 MB/s; quality 9 and up run at 1–2 MB/s for a few points more, and
-/// gzip 9 is no smaller than gzip 6. So pages, which are many and rebuilt often, get the fast
-/// settings, and the few static files (stylesheets and scripts, cached for a year) the best.
-#[derive(Debug, Clone, Copy)]
-enum Effort {
-    /// Rendered pages: thousands per build.
-    Page,
-    /// Copied text files, up to [`MAX_BEST_EFFORT_BYTES`].
-    Asset,
-}
-
-/// Largest file compressed with [`Effort::Asset`]: brotli's best quality runs at about 1 MB/s.
-const MAX_BEST_EFFORT_BYTES: usize = 1 << 20;
-
-fn gzip(bytes: &[u8], effort: Effort) -> Vec<u8> {
-    use std::io::Write;
-    let level = match effort {
-        Effort::Page => flate2::Compression::default(),
-        Effort::Asset => flate2::Compression::best(),
-    };
-    let mut encoder = flate2::write::GzEncoder::new(Vec::with_capacity(bytes.len() / 3), level);
-    // Writing into a Vec cannot fail.
-    let _ = encoder.write_all(bytes);
-    encoder.finish().unwrap_or_default()
-}
-
-fn brotli(bytes: &[u8], effort: Effort) -> Vec<u8> {
-    use std::io::Write;
-    let quality = match effort {
-        Effort::Page => 5,
-        Effort::Asset => 11,
-    };
-    // A window as large as the file and no larger (brotli's default is 4 MiB): a page of 12 KB
-    // compresses as well with 32 KiB, twice as fast. The writer sets the encoder up for the
-    // quality asked (filling in `BrotliEncoderParams` by hand keeps the hash tables of quality
-    // 11, megabytes per file, whatever quality is set).
-    let window = (usize::BITS - bytes.len().leading_zeros()).clamp(16, 22);
-    let mut out = Vec::with_capacity(bytes.len() / 3);
-    {
-        let mut writer = brotli::CompressorWriter::new(&mut out, 4096, quality, window);
-        // Writing into a Vec cannot fail.
-        let _ = writer.write_all(bytes);
-    }
-    out
-}
+pub use manifest::{Entry, MANIFEST_FILE, Manifest};
+pub use writer::{COMPRESS_MIN_BYTES, WriteCounts, Writer, compressible};
 
 /// Marks folders gongkai owns beside the output, so leftovers can be found and removed safely.
 const MARKER: &str = ".gongkai-";
@@ -204,8 +33,8 @@ const MARKER: &str = ".gongkai-";
 /// replace. A folder without it that holds anything is somebody else's and is never deleted.
 pub const OUTPUT_MARKER: &str = ".gongkai-output";
 
-const OUTPUT_MARKER_TEXT: &str =
-    "This folder is written by `gongkai build` and replaced whole by the next build.\n";
+const OUTPUT_MARKER_TEXT: &str = "This folder is written by `gongkai build`. Each build replaces it whole, \
+starting from the build before it (kept beside it as a hidden `.NAME.gongkai-spare` folder).\n";
 
 /// Why a build refuses to use an output folder.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -331,17 +160,30 @@ pub struct Leftover {
     pub error: io::Error,
 }
 
+/// What a staging folder holds when a build starts, for the [`Writer`].
+#[derive(Debug, Default)]
+pub struct Base {
+    /// The files and folders of the earlier build in it, checked (empty for a fresh folder).
+    pub previous: Manifest,
+    /// The live output's files that differ from `previous` (all of them for a fresh folder), so
+    /// that a file rewritten with the bytes it has in the live output keeps the live file's time.
+    pub live: HashMap<Box<str>, Entry>,
+}
+
 /// A folder being filled by a build, removed again unless committed.
 #[derive(Debug)]
 pub struct Staging {
     output: PathBuf,
     dir: PathBuf,
+    base: Option<Base>,
     done: bool,
 }
 
 impl Staging {
-    /// Creates a fresh staging folder beside `output`, first cleaning up after killed builds.
-    /// Returns what could not be cleaned up, for warnings: it never stops a build.
+    /// Prepares a staging folder beside `output`: the spare left by the build before the live
+    /// one when it can be trusted, checked and repaired, else a fresh folder. Cleans up after
+    /// killed builds first, and returns what could not be cleaned up, for warnings: it never
+    /// stops a build.
     pub fn create(output: &Path) -> io::Result<(Staging, Vec<Leftover>)> {
         // `public` may be a symbolic link to the web server's folder: stage beside the folder it
         // points to and swap that one, so the link goes on serving the new build (swapping the
@@ -372,15 +214,55 @@ impl Staging {
                 format!("{} exists and is not a folder", output.display()),
             ));
         }
-        let leftovers = recover(parent, &name, output)?;
+        let mut leftovers = recover(parent, &name, output)?;
         let dir = parent.join(unique_name(&name, "tmp"));
-        fs::create_dir(&dir)?;
-        let staging = Staging {
+        let previous = match claim_spare(output, &dir) {
+            Ok(previous) => previous,
+            Err(leftover) => {
+                leftovers.extend(leftover);
+                None
+            }
+        };
+        if previous.is_none() {
+            fs::create_dir(&dir)?;
+        }
+        let mut staging = Staging {
             output: output.to_path_buf(),
             dir,
+            base: None,
             done: false,
         };
-        fs::write(staging.dir.join(OUTPUT_MARKER), OUTPUT_MARKER_TEXT)?;
+        let marker = staging.dir.join(OUTPUT_MARKER);
+        let mut text = String::new();
+        let intact = open_plain(&marker)
+            .and_then(|mut file| io::Read::read_to_string(&mut file, &mut text))
+            .is_ok_and(|_| text == OUTPUT_MARKER_TEXT);
+        // Like every unchanged file, the marker keeps the live output's time (for `rsync -a`).
+        let live_time = open_plain(&output.join(OUTPUT_MARKER))
+            .and_then(|file| file.metadata()?.modified())
+            .ok();
+        let file = if intact {
+            open_plain(&marker)
+                .ok()
+                .filter(|file| file.metadata().and_then(|m| m.modified()).ok() != live_time)
+        } else {
+            Some(replace_file(&marker, OUTPUT_MARKER_TEXT.as_bytes())?)
+        };
+        if let (Some(file), Some(time)) = (file, live_time) {
+            // A read-only descriptor may set times on a file we own (`futimens`).
+            let _ = file.set_modified(time);
+        }
+        let previous = previous.unwrap_or_default();
+        // Only what differs from the tree being updated matters (usually a handful of files).
+        let live = Manifest::read_filtered(output, |path, entry| {
+            previous
+                .files
+                .get(path)
+                .is_none_or(|old| old.hash != entry.hash)
+        })
+        .map(|m| m.files)
+        .unwrap_or_default();
+        staging.base = Some(Base { previous, live });
         Ok((staging, leftovers))
     }
 
@@ -389,10 +271,19 @@ impl Staging {
         &self.dir
     }
 
-    /// Makes the staged build the output, atomically where the platform allows. Once the new
-    /// build is in place the commit has succeeded: a previous build that cannot be deleted
-    /// afterwards is returned as a [`Leftover`], not as an error.
-    pub fn commit(mut self) -> io::Result<Option<Leftover>> {
+    /// What the folder holds, for the [`Writer`] (once; empty afterwards).
+    pub fn take_base(&mut self) -> Base {
+        self.base.take().unwrap_or_default()
+    }
+
+    /// Makes the staged build the output, atomically where the platform allows, with
+    /// `manifest` (from [`Writer::finish`]) saying what it holds. The build it replaces is kept
+    /// as the spare for the next build. Once the new build is in place the commit has succeeded:
+    /// a previous build that can neither be kept nor deleted is returned as a [`Leftover`], not
+    /// as an error.
+    pub fn commit(mut self, mut manifest: Manifest) -> io::Result<Option<Leftover>> {
+        manifest.partner = partner_of(&self.output);
+        manifest.write(&self.dir)?;
         if !self.output.exists() {
             fs::rename(&self.dir, &self.output)?;
             self.done = true;
@@ -408,6 +299,15 @@ impl Staging {
             old
         };
         self.done = true;
+        // Keep the replaced build for the next one to start from. A spare already there was
+        // left by a build running at the same time; it is replaced.
+        let spare = spare_path(&self.output);
+        if fs::symlink_metadata(&spare).is_ok() {
+            let _ = remove_any(&spare);
+        }
+        if fs::rename(&previous, &spare).is_ok() {
+            return Ok(None);
+        }
         Ok(remove_previous(&self.output, previous))
     }
 }
@@ -417,6 +317,196 @@ impl Drop for Staging {
         if !self.done {
             let _ = fs::remove_dir_all(&self.dir);
         }
+    }
+}
+
+/// Where the build before the live one is kept: `.public.gongkai-spare` beside `public`.
+fn spare_path(output: &Path) -> PathBuf {
+    let name = output
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    output.with_file_name(format!(".{name}{MARKER}spare"))
+}
+
+/// The live output's identity and token, which its successor records as its partner: the only
+/// folder the build after that may start from.
+fn partner_of(output: &Path) -> Option<manifest::Partner> {
+    use std::os::unix::fs::MetadataExt;
+    let meta = fs::symlink_metadata(output).ok().filter(|m| m.is_dir())?;
+    let token = Manifest::read_token(output)?;
+    Some(manifest::Partner {
+        dev: meta.dev(),
+        ino: meta.ino(),
+        token,
+    })
+}
+
+/// Moves the spare to `dir` and returns its checked manifest, if the live output's manifest
+/// names it; a spare it does not name (a folder checked out under that name, or one whose
+/// manifest is lost) is deleted. `Err` holds what could not be deleted.
+fn claim_spare(output: &Path, dir: &Path) -> Result<Option<Manifest>, Option<Leftover>> {
+    use std::os::unix::fs::MetadataExt;
+    let spare = spare_path(output);
+    let Ok(meta) = fs::symlink_metadata(&spare) else {
+        return Ok(None);
+    };
+    let trusted = meta.is_dir()
+        && Manifest::read_partner(output)
+            .is_some_and(|partner| partner.dev == meta.dev() && partner.ino == meta.ino());
+    let claimed = trusted && fs::rename(&spare, dir).is_ok();
+    let manifest = if claimed {
+        Manifest::read(dir).filter(|manifest| {
+            Manifest::read_partner(output).is_some_and(|partner| partner.token == manifest.token)
+        })
+    } else {
+        None
+    };
+    let path = if claimed { dir.to_path_buf() } else { spare };
+    let Some(manifest) = manifest else {
+        return match remove_any(&path) {
+            Ok(()) => Ok(None),
+            Err(error) if error.kind() == io::ErrorKind::NotFound => Ok(None),
+            Err(error) => Err(Some(Leftover {
+                path,
+                what: "a spare build no manifest vouches for",
+                error,
+            })),
+        };
+    };
+    match repair(dir, manifest) {
+        Ok(manifest) => Ok(Some(manifest)),
+        // A file that cannot be removed from it would be published: start afresh instead, and
+        // name the folder that holds it.
+        Err(_) => Err(remove_previous(output, path)),
+    }
+}
+
+/// Brings a claimed spare back to what its manifest says, for the parts a build relies on:
+/// every recorded folder is a real folder (a link or file in its place is removed, with what the
+/// manifest recorded below it), and a folder whose time changed since it was recorded, like the
+/// top folder, holds nothing the manifest does not name. Files are checked one by one when the
+/// build reaches them (see [`Writer`]). Fails if something it must remove cannot be removed.
+fn repair(tree: &Path, mut manifest: Manifest) -> io::Result<Manifest> {
+    let mut dirs: Vec<(Box<str>, i64)> = manifest.dirs.drain().collect();
+    dirs.sort_unstable_by(|a, b| a.0.len().cmp(&b.0.len()).then_with(|| a.0.cmp(&b.0)));
+    let known_dirs: std::collections::HashSet<Box<str>> =
+        dirs.iter().map(|(dir, _)| dir.clone()).collect();
+    let is_known = |path: &str| manifest.files.contains_key(path) || known_dirs.contains(path);
+    let mut gone: std::collections::HashSet<Box<str>> = Default::default();
+    let under_gone = |path: &str, gone: &std::collections::HashSet<Box<str>>| {
+        let mut rest = path;
+        while let Some((dir, _)) = rest.rsplit_once('/') {
+            if gone.contains(dir) {
+                return true;
+            }
+            rest = dir;
+        }
+        false
+    };
+    prune_strangers(tree, "", &is_known)?;
+    let mut verified = HashMap::with_capacity(dirs.len());
+    for (dir, mtime) in dirs {
+        if under_gone(&dir, &gone) {
+            gone.insert(dir);
+            continue;
+        }
+        let path = tree.join(&*dir);
+        match fs::symlink_metadata(&path) {
+            Ok(meta) if meta.is_dir() => {
+                if meta.modified().ok().and_then(manifest::nanos) != Some(mtime) {
+                    prune_strangers(tree, &dir, &is_known)?;
+                }
+                verified.insert(dir, mtime);
+            }
+            Ok(_) => {
+                remove_any(&path)?;
+                gone.insert(dir);
+            }
+            Err(_) => {
+                gone.insert(dir);
+            }
+        }
+    }
+    manifest.files.retain(|path, _| !under_gone(path, &gone));
+    manifest.dirs = verified;
+    Ok(manifest)
+}
+
+/// Removes every entry of `dir` (relative to `tree`) that `is_known` does not name.
+fn prune_strangers(tree: &Path, dir: &str, is_known: &dyn Fn(&str) -> bool) -> io::Result<()> {
+    for entry in fs::read_dir(tree.join(dir))? {
+        let entry = entry?;
+        let name = entry.file_name();
+        let known = name.to_str().is_some_and(|name| {
+            if dir.is_empty() {
+                name == OUTPUT_MARKER || name == MANIFEST_FILE || is_known(name)
+            } else {
+                is_known(&format!("{dir}/{name}"))
+            }
+        });
+        if !known {
+            remove_any(&entry.path())?;
+        }
+    }
+    Ok(())
+}
+
+/// Removes whatever is at `path`: a file, a link (not what it points to) or a whole folder.
+pub(crate) fn remove_any(path: &Path) -> io::Result<()> {
+    if fs::symlink_metadata(path)?.is_dir() {
+        fs::remove_dir_all(path)
+    } else {
+        fs::remove_file(path)
+    }
+}
+
+/// Writes a new plain file at `path` with what `fill` writes, first removing whatever was there
+/// (a file, a link, a folder), so nothing is ever written through a link or into a file that has
+/// another name too. Returns the open file, for its time and size.
+pub(crate) fn replace_file_with(
+    path: &Path,
+    fill: impl FnOnce(&mut fs::File) -> io::Result<()>,
+) -> io::Result<fs::File> {
+    use std::os::unix::fs::OpenOptionsExt;
+    let create = || {
+        fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o644)
+            .open(path)
+    };
+    let mut file = match create() {
+        Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {
+            remove_any(path)?;
+            create()?
+        }
+        other => other?,
+    };
+    fill(&mut file)?;
+    Ok(file)
+}
+
+/// [`replace_file_with`] for bytes at hand.
+pub(crate) fn replace_file(path: &Path, bytes: &[u8]) -> io::Result<fs::File> {
+    replace_file_with(path, |file| file.write_all(bytes))
+}
+
+/// Opens `path` for reading only if it is a plain file (not a link, a pipe or a device), so a
+/// manifest planted in an output folder cannot make a build read elsewhere or hang.
+pub(crate) fn open_plain(path: &Path) -> io::Result<fs::File> {
+    use std::os::unix::fs::OpenOptionsExt;
+    let file = fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK)
+        .open(path)?;
+    if file.metadata()?.is_file() {
+        Ok(file)
+    } else {
+        Err(io::Error::new(
+            io::ErrorKind::InvalidData,
+            "not a plain file",
+        ))
     }
 }
 
@@ -538,6 +628,7 @@ mod tests {
         let output = root.path().join("public");
         fs::create_dir(&output).unwrap();
         fs::write(output.join("old.html"), "old").unwrap();
+        Manifest::new().write(&output).unwrap();
 
         let (staging, _) = Staging::create(&output).unwrap();
         fs::write(staging.path().join("new.html"), "new").unwrap();
@@ -549,13 +640,22 @@ mod tests {
 
         let (staging, _) = Staging::create(&output).unwrap();
         fs::write(staging.path().join("new.html"), "new").unwrap();
-        staging.commit().unwrap();
+        staging.commit(Manifest::new()).unwrap();
         assert!(output.join("new.html").exists() && !output.join("old.html").exists());
-        let leftovers: Vec<_> = fs::read_dir(root.path())
+        let mut beside: Vec<_> = fs::read_dir(root.path())
             .unwrap()
-            .map(|e| e.unwrap().file_name())
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
             .collect();
-        assert_eq!(leftovers, vec![std::ffi::OsString::from("public")]);
+        beside.sort();
+        assert_eq!(beside, [".public.gongkai-spare", "public"]);
+        // The replaced build is kept as the spare, and the new one names it.
+        let spare = root.path().join(".public.gongkai-spare");
+        assert!(spare.join("old.html").exists());
+        let partner = Manifest::read_partner(&output).unwrap();
+        assert_eq!(partner.ino, {
+            use std::os::unix::fs::MetadataExt;
+            fs::metadata(&spare).unwrap().ino()
+        });
     }
 
     #[test]
