@@ -490,3 +490,96 @@ fn killing_warm_builds_at_random_moments_leaves_public_whole() {
         "only {killed} of 6 builds were killed before finishing"
     );
 }
+
+#[test]
+fn a_committed_output_with_a_manifest_cannot_make_a_build_delete_or_reuse_anything() {
+    let site = Site::demo();
+    let victim = tempfile::tempdir().unwrap();
+    fs::write(victim.path().join("secret"), "SECRET").unwrap();
+    fs::create_dir(victim.path().join("dir")).unwrap();
+    fs::write(victim.path().join("dir/keep"), "keep").unwrap();
+    // A `public/` in the repository, marked as a build, whose manifest names paths outside it
+    // (absolute, `..`) and vouches for itself as the next build's spare.
+    let absolute = victim.path().join("secret");
+    let hash = "0".repeat(32);
+    let depth = "../".repeat(site.public().components().count());
+    let manifest = format!(
+        "gongkai-manifest 1\ntoken 1234\nd 1 ../..\nd 1 {depth}{victim}\nf 1 1 {hash} - - {absolute}\nf 1 1 {hash} - - ../../dir\nf 1 1 {hash} - - {depth}{victim}/dir\n",
+        absolute = absolute.display(),
+        victim = victim.path().display().to_string().trim_start_matches('/'),
+    );
+    site.write("public/.gongkai-output", "");
+    site.write("public/.gongkai-manifest", &manifest);
+    site.write(".public.gongkai-spare/.gongkai-output", "");
+    site.write(".public.gongkai-spare/.gongkai-manifest", &manifest);
+    for _ in 0..3 {
+        site.build(&[]);
+    }
+    assert_eq!(fs::read_to_string(&absolute).unwrap(), "SECRET");
+    assert_eq!(
+        fs::read_to_string(victim.path().join("dir/keep")).unwrap(),
+        "keep"
+    );
+    assert_same_output(
+        &contents(&site.public()),
+        &site.cold(&[]),
+        "a committed output",
+    );
+}
+
+#[test]
+fn a_folder_name_with_a_line_break_cannot_add_lines_to_the_manifest() {
+    let site = Site::demo();
+    let www = tempfile::tempdir().unwrap();
+    fs::create_dir(www.path().join("othersite")).unwrap();
+    fs::write(www.path().join("othersite/important.txt"), "precious").unwrap();
+    let injected = format!("x\nf 1 1 {} - - ..", "0".repeat(32));
+    site.write(&format!("static/{injected}/othersite/a.txt"), "hi");
+    site.write(
+        "static/y\nd 1 ../othersite/z.txt",
+        "line break in a file name",
+    );
+    let output = www.path().join("public");
+    for round in 0..4 {
+        run_ok(site.command(&output, &[]));
+        assert_eq!(
+            fs::read_to_string(www.path().join("othersite/important.txt")).unwrap(),
+            "precious",
+            "round {round}"
+        );
+    }
+    let manifest = fs::read_to_string(output.join(".gongkai-manifest")).unwrap();
+    assert!(!manifest.contains(" .."), "{manifest}");
+    assert_same_output(
+        &contents(&output),
+        &site.cold(&[]),
+        "names with line breaks",
+    );
+    assert!(output.join(&injected).join("othersite/a.txt").is_file());
+}
+
+#[test]
+fn a_static_folder_replaced_by_a_file_of_its_name_builds_warm() {
+    let site = Site::demo();
+    site.write("static/foo/x.txt", "x");
+    site.write("static/bar", "a file first");
+    site.build(&[]);
+    site.build(&[]);
+    fs::remove_dir_all(site.root().join("static/foo")).unwrap();
+    site.write("static/foo", "now a file");
+    fs::remove_file(site.root().join("static/bar")).unwrap();
+    site.write("static/bar/y.txt", "now a folder");
+    let (_, kept, _) = site.build(&[]);
+    assert!(kept > 100);
+    assert_same_output(
+        &contents(&site.public()),
+        &site.cold(&[]),
+        "a folder became a file",
+    );
+    site.build(&[]);
+    assert_same_output(
+        &contents(&site.public()),
+        &site.cold(&[]),
+        "the build after that",
+    );
+}

@@ -105,6 +105,10 @@ pub struct Partner {
 pub struct Manifest {
     /// A random number naming this build's tree.
     pub token: u128,
+    /// The device and inode of the folder the manifest was written into. A folder checked out
+    /// of a repository (a committed `public/` with a manifest in it) has another inode, which
+    /// its author cannot know in advance: such a folder is never vouched for.
+    pub home: Option<(u64, u64)>,
     /// The tree the next build may start from (the build this one replaces), if known.
     pub partner: Option<Partner>,
     /// Files by `/`-separated path relative to the output.
@@ -161,16 +165,18 @@ impl Manifest {
         Manifest::read_head(tree)?.partner
     }
 
-    /// The token and partner lines, which come first.
-    fn read_head(tree: &Path) -> Option<Manifest> {
+    /// The token, home and partner lines, which come first.
+    pub fn read_head(tree: &Path) -> Option<Manifest> {
         let mut head = Manifest::default();
         let mut seen = 0;
         let _ = read_lines(tree, |line| {
             seen += 1;
             // Stop (as if rejected) after the two lines that matter.
-            seen <= 2 && (line.starts_with("token ") || line.starts_with("partner ")) && {
-                head.parse_line(line)
-            }
+            seen <= 3
+                && ["token ", "home ", "partner "]
+                    .iter()
+                    .any(|kind| line.starts_with(kind))
+                && head.parse_line(line)
         });
         Some(head).filter(|head| head.token != 0)
     }
@@ -188,6 +194,16 @@ impl Manifest {
                 }
                 Err(_) => false,
             },
+            "home" => match rest.split_once(' ') {
+                Some((dev, ino)) => match (dev.parse(), ino.parse()) {
+                    (Ok(dev), Ok(ino)) => {
+                        self.home = Some((dev, ino));
+                        true
+                    }
+                    _ => false,
+                },
+                None => false,
+            },
             "partner" => {
                 let parts: Vec<&str> = rest.split(' ').collect();
                 let partner = match parts.as_slice() {
@@ -204,20 +220,23 @@ impl Manifest {
                 partner.is_some()
             }
             "d" => match rest.split_once(' ') {
-                Some((mtime, path)) => match mtime.parse() {
+                Some((mtime, path)) if is_plain(path) => match mtime.parse() {
                     Ok(mtime) => {
                         self.dirs.insert(path.into(), mtime);
                         true
                     }
                     Err(_) => false,
                 },
-                None => false,
+                _ => false,
             },
             "f" => {
                 let parts: Vec<&str> = rest.splitn(6, ' ').collect();
                 let [size, mtime, hash, source_size, source_mtime, path] = parts.as_slice() else {
                     return false;
                 };
+                if !is_plain(path) {
+                    return false;
+                }
                 let entry = (|| {
                     let stamp = Stamp {
                         size: size.parse().ok()?,
@@ -253,6 +272,9 @@ impl Manifest {
         let mut out = Vec::with_capacity(64 + self.files.len() * 96 + self.dirs.len() * 48);
         writeln!(out, "{HEADER}")?;
         writeln!(out, "token {:032x}", self.token)?;
+        if let Some((dev, ino)) = self.home {
+            writeln!(out, "home {dev} {ino}")?;
+        }
         if let Some(p) = &self.partner {
             writeln!(out, "partner {} {} {:032x}", p.dev, p.ino, p.token)?;
         }
@@ -277,10 +299,28 @@ impl Manifest {
     }
 
     /// Whether `path` can be recorded: a name with a line break cannot (such a file is simply
-    /// rewritten by every build).
+    /// rewritten by every build, and its folder read again).
     pub fn can_record(path: &str) -> bool {
-        !path.contains(['\n', '\r'])
+        !path.contains(['\n', '\r']) && is_plain(path)
     }
+
+    /// Whether this manifest was written into the folder at `path`, as it is now (not a copy
+    /// of it, a folder checked out under its name, or one it was moved beside).
+    pub fn is_home(&self, path: &Path) -> bool {
+        use std::os::unix::fs::MetadataExt;
+        fs::symlink_metadata(path)
+            .is_ok_and(|meta| meta.is_dir() && self.home == Some((meta.dev(), meta.ino())))
+    }
+}
+
+/// A path a manifest may name: relative, below its folder, with no empty, `.` or `..` part. A
+/// manifest is read from disk, so whatever it names is checked before anything is removed.
+fn is_plain(path: &str) -> bool {
+    !path.is_empty()
+        && !path.contains(['\0', '\n', '\r'])
+        && path
+            .split('/')
+            .all(|part| !part.is_empty() && part != "." && part != "..")
 }
 
 /// Calls `line` for every line after the header; `None` when the file is missing, not a plain

@@ -254,12 +254,14 @@ impl Staging {
         }
         let previous = previous.unwrap_or_default();
         // Only what differs from the tree being updated matters (usually a handful of files).
+        let genuine = genuine_head(output).is_some();
         let live = Manifest::read_filtered(output, |path, entry| {
             previous
                 .files
                 .get(path)
                 .is_none_or(|old| old.hash != entry.hash)
         })
+        .filter(|_| genuine)
         .map(|m| m.files)
         .unwrap_or_default();
         staging.base = Some(Base { previous, live });
@@ -282,6 +284,10 @@ impl Staging {
     /// a previous build that can neither be kept nor deleted is returned as a [`Leftover`], not
     /// as an error.
     pub fn commit(mut self, mut manifest: Manifest) -> io::Result<Option<Leftover>> {
+        use std::os::unix::fs::MetadataExt;
+        // Renames keep the inode: this folder is the output's from now on.
+        let home = fs::symlink_metadata(&self.dir)?;
+        manifest.home = Some((home.dev(), home.ino()));
         manifest.partner = partner_of(&self.output);
         manifest.write(&self.dir)?;
         if !self.output.exists() {
@@ -330,16 +336,23 @@ fn spare_path(output: &Path) -> PathBuf {
 }
 
 /// The live output's identity and token, which its successor records as its partner: the only
-/// folder the build after that may start from.
+/// folder the build after that may start from. Only an output a build wrote in place (its
+/// manifest's home is the folder itself) is vouched for: a `public/` committed to the
+/// repository, manifest and all, is replaced and then deleted, never reused.
 fn partner_of(output: &Path) -> Option<manifest::Partner> {
     use std::os::unix::fs::MetadataExt;
     let meta = fs::symlink_metadata(output).ok().filter(|m| m.is_dir())?;
-    let token = Manifest::read_token(output)?;
+    let head = genuine_head(output)?;
     Some(manifest::Partner {
         dev: meta.dev(),
         ino: meta.ino(),
-        token,
+        token: head.token,
     })
+}
+
+/// The first lines of `tree`'s manifest, if a build wrote it into this very folder.
+fn genuine_head(tree: &Path) -> Option<Manifest> {
+    Manifest::read_head(tree).filter(|head| head.is_home(tree))
 }
 
 /// Moves the spare to `dir` and returns its checked manifest, if the live output's manifest
@@ -351,13 +364,13 @@ fn claim_spare(output: &Path, dir: &Path) -> Result<Option<Manifest>, Option<Lef
     let Ok(meta) = fs::symlink_metadata(&spare) else {
         return Ok(None);
     };
+    let partner = genuine_head(output).and_then(|head| head.partner);
     let trusted = meta.is_dir()
-        && Manifest::read_partner(output)
-            .is_some_and(|partner| partner.dev == meta.dev() && partner.ino == meta.ino());
+        && partner.is_some_and(|partner| partner.dev == meta.dev() && partner.ino == meta.ino());
     let claimed = trusted && fs::rename(&spare, dir).is_ok();
     let manifest = if claimed {
         Manifest::read(dir).filter(|manifest| {
-            Manifest::read_partner(output).is_some_and(|partner| partner.token == manifest.token)
+            manifest.is_home(dir) && partner.is_some_and(|p| p.token == manifest.token)
         })
     } else {
         None
@@ -411,7 +424,10 @@ fn repair(tree: &Path, mut manifest: Manifest) -> io::Result<Manifest> {
             gone.insert(dir);
             continue;
         }
-        let path = tree.join(&*dir);
+        let Ok(path) = crate::urlpath::confined(tree, &dir) else {
+            gone.insert(dir);
+            continue;
+        };
         match fs::symlink_metadata(&path) {
             Ok(meta) if meta.is_dir() => {
                 if meta.modified().ok().and_then(manifest::nanos) != Some(mtime) {
@@ -435,7 +451,11 @@ fn repair(tree: &Path, mut manifest: Manifest) -> io::Result<Manifest> {
 
 /// Removes every entry of `dir` (relative to `tree`) that `is_known` does not name.
 fn prune_strangers(tree: &Path, dir: &str, is_known: &dyn Fn(&str) -> bool) -> io::Result<()> {
-    for entry in fs::read_dir(tree.join(dir))? {
+    let folder = match dir {
+        "" => tree.to_path_buf(),
+        dir => crate::urlpath::confined(tree, dir)?,
+    };
+    for entry in fs::read_dir(folder)? {
         let entry = entry?;
         let name = entry.file_name();
         let known = name.to_str().is_some_and(|name| {
@@ -628,7 +648,13 @@ mod tests {
         let output = root.path().join("public");
         fs::create_dir(&output).unwrap();
         fs::write(output.join("old.html"), "old").unwrap();
-        Manifest::new().write(&output).unwrap();
+        let mut manifest = Manifest::new();
+        manifest.home = {
+            use std::os::unix::fs::MetadataExt;
+            let meta = fs::metadata(&output).unwrap();
+            Some((meta.dev(), meta.ino()))
+        };
+        manifest.write(&output).unwrap();
 
         let (staging, _) = Staging::create(&output).unwrap();
         fs::write(staging.path().join("new.html"), "new").unwrap();

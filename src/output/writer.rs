@@ -18,6 +18,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use super::manifest::{self, Entry, Hash, Manifest, Stamp};
 use super::{Base, WriteError, remove_any, replace_file_with};
+use crate::urlpath::confined;
 
 /// Smallest text file worth compressing: below this the gzip header and a request's own
 /// overhead eat the saving (nginx's `gzip_min_length` is a similar threshold).
@@ -348,23 +349,33 @@ impl Writer {
                 }
             }
         }
-        let reread: HashSet<&str> = unrecorded
-            .iter()
-            .filter_map(|p| ancestors(p).next())
-            .collect();
+        // The folders of files the manifest cannot name are read again by the next build; a
+        // folder it cannot name is not recorded at all, and the nearest one it can is read again.
+        let mut reread: HashSet<&str> = HashSet::new();
+        for path in &unrecorded {
+            let nearest = ancestors(path).find(|dir| Manifest::can_record(dir));
+            reread.extend(nearest);
+        }
         let ours = |path: &str| {
             manifest.files.contains_key(path) || dirs.contains(path) || unrecorded.contains(path)
         };
 
         let mut failures = Vec::new();
         let mut removed = 0;
+        // Gone already: a file this build wrote where the earlier build had a folder.
+        let gone_with_folder = |e: &io::Error| {
+            matches!(
+                e.kind(),
+                io::ErrorKind::NotFound | io::ErrorKind::NotADirectory
+            )
+        };
         for path in self.previous.files.keys() {
-            if ours(path) {
+            if ours(path) || ancestors(path).any(|dir| manifest.files.contains_key(dir)) {
                 continue;
             }
-            match remove_any(&self.out_dir.join(&**path)) {
+            match confined(&self.out_dir, path).and_then(|file| remove_any(&file)) {
                 Ok(()) => removed += 1,
-                Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+                Err(e) if gone_with_folder(&e) => {}
                 Err(e) => failures.push(failed(path, e)),
             }
         }
@@ -375,19 +386,19 @@ impl Writer {
         stale.sort_unstable_by_key(|d| d.len());
         let mut gone: HashSet<&str> = HashSet::new();
         for dir in stale {
-            if ancestors(dir).any(|a| gone.contains(a)) {
+            if ancestors(dir).any(|a| gone.contains(a) || manifest.files.contains_key(a)) {
                 continue;
             }
-            match remove_any(&self.out_dir.join(dir)) {
+            match confined(&self.out_dir, dir).and_then(|folder| remove_any(&folder)) {
                 Ok(()) => {}
-                Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+                Err(e) if gone_with_folder(&e) => {}
                 Err(e) => failures.push(failed(dir, e)),
             }
             gone.insert(dir);
         }
 
         for dir in dirs {
-            if dir.is_empty() {
+            if dir.is_empty() || !Manifest::can_record(dir) {
                 continue; // the top folder is always read again
             }
             let mtime = if reread.contains(dir) {
