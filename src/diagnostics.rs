@@ -99,6 +99,9 @@ pub enum Problem {
     NotUtf8 { valid_up_to: usize },
     /// A content file exceeds the size gongkai is willing to read as Markdown.
     TooLarge { bytes: u64, limit: u64 },
+    /// A content file changed between loading and rendering: its page would not match the links
+    /// and anchors checked against it.
+    ChangedDuringBuild,
     /// A symbolic link loops back on itself.
     SymlinkLoop,
     /// A symbolic link points outside the site root, into a hidden folder (`.git`, `.env`) or
@@ -220,6 +223,9 @@ impl Problem {
                 bytes / 1_000_000,
                 limit / 1_000_000
             ),
+            Problem::ChangedDuringBuild => {
+                "this file changed while the site was being built".to_string()
+            }
             Problem::SymlinkLoop => "this symbolic link loops back on itself".to_string(),
             Problem::SymlinkOutsideSite { target } => format!(
                 "this symbolic link points outside the site's sources ({}: outside the site root, into a hidden folder such as .git, or into a build output), so it is not followed",
@@ -360,6 +366,9 @@ impl Problem {
         match self {
             Problem::NotUtf8 { .. } => {
                 Some("save the file as UTF-8 (in most editors: Save As → Encoding → UTF-8)".into())
+            }
+            Problem::ChangedDuringBuild => {
+                Some("build again once the file is saved; nothing was published".into())
             }
             Problem::TooLarge { .. } => Some(
                 "split the text into several pages, or attach it as a file in a page bundle".into(),

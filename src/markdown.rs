@@ -141,6 +141,33 @@ const CJK_CHARS_PER_MINUTE: usize = 400;
 const WORDS_PER_MINUTE: usize = 200;
 const DESCRIPTION_CHARS: usize = 120;
 
+/// Replaces each `gongkai-link:N"` with `urls[N]"`.
+pub fn replace_placeholders(html: &str, urls: &[String]) -> String {
+    let mut out = String::with_capacity(html.len() + 64);
+    let mut rest = html;
+    while let Some(start) = rest.find(LINK_PLACEHOLDER) {
+        out.push_str(&rest[..start]);
+        let after = &rest[start + LINK_PLACEHOLDER.len()..];
+        let digits = after.bytes().take_while(u8::is_ascii_digit).count();
+        match after[..digits]
+            .parse::<usize>()
+            .ok()
+            .and_then(|n| urls.get(n))
+        {
+            Some(url) if after[digits..].starts_with('"') => {
+                out.push_str(&escape_html(url));
+                rest = &after[digits..];
+            }
+            _ => {
+                out.push_str(LINK_PLACEHOLDER);
+                rest = after;
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
 /// Builds comrak's options from `[markdown]`; done once per build.
 pub fn comrak_options(config: &MarkdownConfig) -> Options<'static> {
     let mut options = Options::default();
@@ -306,6 +333,7 @@ pub fn render(body: &str, options: &Options, raw_html: RawHtml) -> Rendered {
         + text.words as f64 / WORDS_PER_MINUTE as f64;
     out.reading_time = (minutes.ceil() as usize).max(1);
     out.description = text.description;
+    out.description.shrink_to_fit();
     out
 }
 

@@ -159,7 +159,8 @@ pub fn render_jobs(
     jobs: &[Job],
     writer: &Writer,
 ) -> (Vec<Diagnostic>, Vec<WriteError>) {
-    jobs.par_iter()
+    let (mut problems, failures): (Vec<Diagnostic>, Vec<WriteError>) = jobs
+        .par_iter()
         .filter_map(|job| {
             let (path, html) = match render_job(site, templates, job) {
                 Ok(rendered) => rendered,
@@ -171,7 +172,13 @@ pub fn render_jobs(
         .partition_map(|failure| match failure {
             Err(diagnostic) => rayon::iter::Either::Left(diagnostic),
             Ok(write_error) => rayon::iter::Either::Right(write_error),
-        })
+        });
+    // Said once per file, however many jobs read it.
+    let mut late = site.take_late_problems();
+    late.sort_by(|a, b| a.location.file.cmp(&b.location.file));
+    late.dedup_by(|a, b| a.location.file == b.location.file);
+    problems.extend(late);
+    (problems, failures)
 }
 
 /// Renders one job to (URL path or file path, HTML).

@@ -8,11 +8,12 @@
 use std::collections::BTreeMap;
 
 use crate::config::{Config, DerivedTerms};
+use crate::content::PageContent;
 use crate::content::frontmatter::{DEFAULT_TAXONOMY, SortBy};
 use crate::content::load::shown;
 use crate::content::{Library, PageId, Taxonomy, Term, Terms};
 use crate::diagnostics::{Diagnostic, Diagnostics, Location, Problem};
-use crate::markdown::{InternalLink, LINK_PLACEHOLDER};
+use crate::markdown::{InternalLink, replace_placeholders};
 use crate::pagination::{extra_pager_paths, pager_count};
 use crate::slug::slugify;
 use crate::urlpath::{Claims, check_authored, output_file};
@@ -253,7 +254,7 @@ fn build_taxonomies(config: &Config, library: &mut Library) {
         .collect();
 }
 
-fn sort_newest_first(pages: &[crate::content::Page], ids: &mut [PageId]) {
+fn sort_newest_first(pages: &[Box<crate::content::Page>], ids: &mut [PageId]) {
     ids.sort_by(|&a, &b| {
         pages[b]
             .meta
@@ -449,6 +450,13 @@ fn resolve_links(config: &Config, library: &mut Library, diagnostics: &mut Diagn
     for ((page, urls), summary_urls) in library.pages.iter_mut().zip(page_urls).zip(summary_urls) {
         if !urls.is_empty() {
             fill_placeholders(&mut page.markdown, &urls);
+            match &page.content {
+                PageContent::Held(html) => {
+                    page.content = PageContent::Held(replace_placeholders(html, &urls).into());
+                }
+                // Rendered again when a template reads it, with these.
+                PageContent::OnDisk { .. } => page.link_urls = urls,
+            }
         }
         if let Some(summary) = &page.summary_html
             && !summary_urls.is_empty()
@@ -503,33 +511,6 @@ fn suggest_source<'s>(target: &str, sources: impl Iterator<Item = &'s str>) -> O
         })
         .max_by(|a, b| a.0.total_cmp(&b.0).then_with(|| b.1.cmp(a.1)))
         .map(|(_, source)| source.to_string())
-}
-
-/// Replaces each `gongkai-link:N"` with `urls[N]"`.
-pub fn replace_placeholders(html: &str, urls: &[String]) -> String {
-    let mut out = String::with_capacity(html.len() + 64);
-    let mut rest = html;
-    while let Some(start) = rest.find(LINK_PLACEHOLDER) {
-        out.push_str(&rest[..start]);
-        let after = &rest[start + LINK_PLACEHOLDER.len()..];
-        let digits = after.bytes().take_while(u8::is_ascii_digit).count();
-        match after[..digits]
-            .parse::<usize>()
-            .ok()
-            .and_then(|n| urls.get(n))
-        {
-            Some(url) if after[digits..].starts_with('"') => {
-                out.push_str(&crate::markdown::escape_html(url));
-                rest = &after[digits..];
-            }
-            _ => {
-                out.push_str(LINK_PLACEHOLDER);
-                rest = after;
-            }
-        }
-    }
-    out.push_str(rest);
-    out
 }
 
 #[cfg(test)]

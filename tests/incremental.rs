@@ -583,3 +583,62 @@ fn a_static_folder_replaced_by_a_file_of_its_name_builds_warm() {
         "the build after that",
     );
 }
+
+/// Builds the demo with the library, holding at most `held` bytes of page bodies.
+fn build_with_budget(site: &Site, output: &Path, held: usize) {
+    let mut options = gongkai::site::BuildOptions::new(site.root());
+    options.output = Some(output.to_path_buf());
+    options.load.now = NOW.parse().unwrap();
+    options.load.held_html_bytes = held;
+    if let Err(problems) = gongkai::site::build(&options) {
+        panic!("{problems:#?}");
+    }
+}
+
+#[test]
+fn bodies_rendered_again_from_their_files_equal_held_ones() {
+    let site = Site::demo();
+    let out = tempfile::tempdir().unwrap();
+    // None held, some held, all held: the same site.
+    build_with_budget(&site, &out.path().join("none"), 0);
+    build_with_budget(&site, &out.path().join("some"), 20_000);
+    build_with_budget(&site, &out.path().join("all"), usize::MAX);
+    let all = contents(&out.path().join("all"));
+    assert_same_output(&contents(&out.path().join("none")), &all, "no body held");
+    assert_same_output(
+        &contents(&out.path().join("some")),
+        &all,
+        "some bodies held",
+    );
+    assert_same_output(&all, &site.cold(&[]), "the command line's build");
+}
+
+#[test]
+fn a_page_file_changed_during_the_build_is_an_error_not_a_mismatched_page() {
+    let site = Site::demo();
+    let mut options = gongkai::site::BuildOptions::new(site.root());
+    options.load.now = NOW.parse().unwrap();
+    options.load.held_html_bytes = 0;
+    let (loaded, _) = gongkai::site::Site::load(&options).unwrap_or_else(|e| panic!("{e:#?}"));
+    let id = loaded
+        .library
+        .pages
+        .iter()
+        .position(|p| p.source == "notices/chengdong-linshi-tingshui.md")
+        .unwrap();
+    let page = &loaded.library.pages[id];
+    let before = page.content_html(&loaded.config).unwrap();
+    assert!(before.contains("敬请谅解"));
+    site.edit(
+        "content/notices/chengdong-linshi-tingshui.md",
+        "敬请谅解。",
+        "敬请谅解。（改）",
+    );
+    let error = page.content_html(&loaded.config).unwrap_err();
+    let message = error.to_string();
+    assert!(
+        message.contains("changed while the site was being built")
+            && message.contains("chengdong-linshi-tingshui.md"),
+        "{message}"
+    );
+}

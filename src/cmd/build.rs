@@ -68,6 +68,7 @@ pub fn run(args: Args) -> ExitCode {
             drafts: args.drafts,
             future: args.future,
             now,
+            ..LoadOptions::default()
         },
         root: args.root,
         force: args.force,

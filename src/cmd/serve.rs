@@ -58,6 +58,7 @@ pub fn run(args: Args) -> ExitCode {
         drafts: args.drafts,
         future: args.future,
         now,
+        ..LoadOptions::default()
     };
     match serve::run(options, &stop, print_event) {
         Ok(()) => {

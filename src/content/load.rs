@@ -10,11 +10,12 @@ use std::path::{Path, PathBuf};
 
 use jiff::Timestamp;
 use rayon::prelude::*;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use super::frontmatter::{self, SortBy};
 use super::{
-    Asset, Library, Page, PageMeta, Section, SectionMeta, StaticFile, Target, Upcoming,
-    UpcomingEvent,
+    Asset, Library, Page, PageContent, PageMeta, Section, SectionMeta, StaticFile, Target,
+    Upcoming, UpcomingEvent,
 };
 use crate::config::{Config, io_detail};
 use crate::diagnostics::{Diagnostic, Diagnostics, Location, Problem};
@@ -44,7 +45,14 @@ pub struct LoadOptions {
     pub future: bool,
     /// The build's notion of now, for scheduling and expiry.
     pub now: Timestamp,
+    /// How many bytes of page bodies to hold in memory; the rest are rendered again when a
+    /// template reads them (see [`crate::content::PageContent`]). The preview holds them all.
+    pub held_html_bytes: usize,
 }
+
+/// Page bodies held by a build: every body of a site of 10,000 pages (about 40 MB of HTML in
+/// the benchmark corpus), a tenth of one of 100,000.
+pub const DEFAULT_HELD_HTML_BYTES: usize = 64 << 20;
 
 /// The environment variable that fixes the build's "now" (RFC 3339, e.g.
 /// `2026-11-27T12:00:00+08:00`), so that scheduled and expiring pages build the same way on every
@@ -70,6 +78,7 @@ impl Default for LoadOptions {
             drafts: false,
             future: false,
             now: Timestamp::now(),
+            held_html_bytes: DEFAULT_HELD_HTML_BYTES,
         }
     }
 }
@@ -164,9 +173,10 @@ pub fn load(config: &Config, options: &LoadOptions) -> (Library, Diagnostics) {
     }
 
     let md_options = markdown::comrak_options(&config.markdown);
+    let budget = AtomicUsize::new(options.held_html_bytes);
     let results: Vec<Result<Loaded, Vec<Diagnostic>>> = markdown_files
         .par_iter()
-        .map(|file| load_markdown(config, &md_options, file))
+        .map(|file| load_markdown(config, &md_options, file, &budget))
         .collect();
 
     let mut library = Library::default();
@@ -174,7 +184,7 @@ pub fn load(config: &Config, options: &LoadOptions) -> (Library, Diagnostics) {
     let mut sections = Vec::new();
     for result in results {
         match result {
-            Ok(Loaded::Page(page)) => pages.push(*page),
+            Ok(Loaded::Page(page)) => pages.push(page),
             Ok(Loaded::Section(section)) => sections.push(*section),
             Err(problems) => diagnostics.extend(problems),
         }
@@ -301,7 +311,9 @@ pub fn reload_page(
         size,
     };
     let md_options = markdown::comrak_options(&config.markdown);
-    let mut page = match load_markdown(config, &md_options, &found) {
+    // The preview holds every body.
+    let budget = AtomicUsize::new(usize::MAX);
+    let mut page = match load_markdown(config, &md_options, &found, &budget) {
         Ok(Loaded::Page(page)) => *page,
         Ok(Loaded::Section(_)) => return None,
         Err(problems) => {
@@ -367,11 +379,12 @@ fn load_markdown(
     config: &Config,
     md_options: &comrak::Options,
     file: &Found,
+    budget: &AtomicUsize,
 ) -> Result<Loaded, Vec<Diagnostic>> {
     let shown_path = shown(config, &file.abs);
     let text = read_text(&config.sources, &file.abs, &shown_path, file.size)?;
     let split = frontmatter::split(&shown_path, &text).map_err(|d| vec![d])?;
-    let rendered = markdown::render(split.body, md_options, config.markdown.raw_html);
+    let mut rendered = markdown::render(split.body, md_options, config.markdown.raw_html);
     let mut problems: Vec<Diagnostic> = rendered
         .problems
         .iter()
@@ -446,6 +459,19 @@ fn load_markdown(
         }
         None => (None, Vec::new()),
     };
+    let html = std::mem::take(&mut rendered.content);
+    let held = budget
+        .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |left| {
+            left.checked_sub(html.len())
+        })
+        .is_ok();
+    let content = if held {
+        PageContent::Held(html)
+    } else {
+        PageContent::OnDisk {
+            hash: *blake3::hash(text.as_bytes()).as_bytes(),
+        }
+    };
     Ok(Loaded::Page(Box::new(Page {
         source: file.rel.clone(),
         file: file.abs.clone(),
@@ -458,6 +484,8 @@ fn load_markdown(
         permalink: String::new(),
         assets: Vec::new(),
         markdown: rendered,
+        content,
+        link_urls: Vec::new(),
         summary_html,
         summary_links,
         key_locations,
@@ -465,6 +493,30 @@ fn load_markdown(
         body_line_offset: split.body_line_offset,
         expired: false,
     })))
+}
+
+/// A page body that was not held, rendered again from its file ([`PageContent::OnDisk`]): read
+/// through the site's checked open, compared with what was loaded, and given the links that
+/// `resolve` found for it.
+pub(crate) fn render_again(
+    config: &Config,
+    page: &Page,
+    hash: &[u8; 32],
+) -> Result<markdown::Html, Diagnostic> {
+    let shown_path = shown(config, &page.file);
+    let first = |mut problems: Vec<Diagnostic>| problems.swap_remove(0);
+    let size = std::fs::metadata(&page.file).map_or(0, |m| m.len());
+    let text = read_text(&config.sources, &page.file, &shown_path, size).map_err(first)?;
+    if blake3::hash(text.as_bytes()).as_bytes() != hash {
+        return Err(Diagnostic::error(
+            Location::file(shown_path),
+            Problem::ChangedDuringBuild,
+        ));
+    }
+    let split = frontmatter::split(&shown_path, &text)?;
+    let md_options = markdown::comrak_options(&config.markdown);
+    let rendered = markdown::render(split.body, &md_options, config.markdown.raw_html);
+    Ok(markdown::replace_placeholders(&rendered.content, &page.link_urls).into())
 }
 
 /// Reads at most `cap` + 1 bytes of `path` through the site's checked open: the file may have

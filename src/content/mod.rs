@@ -65,8 +65,14 @@ pub struct Page {
     pub permalink: String,
     /// Files of its bundle.
     pub assets: Vec<Asset>,
-    /// Rendered Markdown; link placeholders are filled in by the resolve stage.
+    /// Rendered Markdown, except its HTML, which is [`Page::content`]; link placeholders are
+    /// filled in by the resolve stage.
     pub markdown: Rendered,
+    /// The body's HTML, held in memory or rendered again when a template reads it.
+    pub content: PageContent,
+    /// The URL of each `@/` link of the body, by placeholder number, set by `resolve` for a body
+    /// that is rendered again ([`PageContent::OnDisk`]).
+    pub link_urls: Vec<String>,
     /// The front matter summary, rendered; link placeholders are filled in by the resolve stage.
     pub summary_html: Option<crate::markdown::Html>,
     /// `@/` links of the front matter summary, positioned at its `summary` key (file lines, not
@@ -141,7 +147,33 @@ impl Section {
     }
 }
 
+/// A page's rendered body. Bodies are held in memory until the build's budget for them
+/// ([`LoadOptions::held_html_bytes`]) is spent; beyond it a body is dropped once loaded and
+/// rendered again from its file when a template reads `page.content`, so that a site of a
+/// million pages builds in bounded memory while a site of ten thousand renders each body once.
+#[derive(Debug, Clone)]
+pub enum PageContent {
+    /// The HTML, links filled in.
+    Held(crate::markdown::Html),
+    /// Rendered again from the file, which must still be what was loaded.
+    OnDisk {
+        /// BLAKE3 of the file's text as loaded: a file edited during the build is an error,
+        /// not a page that disagrees with the links checked against it.
+        hash: [u8; 32],
+    },
+}
+
 impl Page {
+    /// The body's HTML: the held one, or the file rendered again with the resolved links.
+    pub fn content_html(
+        &self,
+        config: &crate::config::Config,
+    ) -> Result<crate::markdown::Html, crate::diagnostics::Diagnostic> {
+        match &self.content {
+            PageContent::Held(html) => Ok(html.clone()),
+            PageContent::OnDisk { hash } => load::render_again(config, self, hash),
+        }
+    }
     /// Where front-matter key `key` (as listed in [`Page::key_locations`]) is; the file itself
     /// when it is not recorded.
     pub fn key_location(&self, key: &str, shown_file: &std::path::Path) -> Location {
@@ -286,7 +318,7 @@ impl<'a> IntoIterator for &'a Taxonomies {
 #[derive(Debug, Default, Clone)]
 pub struct Library {
     /// All published pages.
-    pub pages: Vec<Page>,
+    pub pages: Vec<Box<Page>>,
     /// All sections; index 0 is the home page.
     pub sections: Vec<Section>,
     /// Content-relative source path → page or section.

@@ -130,7 +130,12 @@ pub fn run(
         root: root.clone(),
         output: None,
         base_url: Some(listening.base_url()),
-        load: options.load.clone(),
+        // The preview keeps every page body in memory: it re-renders pages after each edit, and
+        // finds the links to a removed heading in them.
+        load: crate::content::LoadOptions {
+            held_html_bytes: usize::MAX,
+            ..options.load.clone()
+        },
     };
     let mut preview = Preview::new(build_options, server_id.clone());
     let hub = Arc::new(Hub::new(server_id));

@@ -333,12 +333,20 @@ pub fn removed_anchor_is_linked(library: &Library, id: PageId, before: &HashSet<
         .iter()
         .enumerate()
         .filter(|(i, _)| *i != id)
-        .flat_map(|(_, p)| [Some(&*p.markdown.content), p.summary_html.as_deref()]);
+        .flat_map(|(_, p)| [held(p), p.summary_html.as_deref()]);
     let sections = library.sections.iter().map(|s| Some(&*s.markdown.content));
     pages
         .chain(sections)
         .flatten()
         .any(|html| needles.iter().any(|needle| html.contains(needle.as_str())))
+}
+
+/// A page's body as held in memory; the preview holds every one (see `serve::run`).
+fn held(page: &crate::content::Page) -> Option<&str> {
+    match &page.content {
+        crate::content::PageContent::Held(html) => Some(html),
+        crate::content::PageContent::OnDisk { .. } => None,
+    }
 }
 
 /// Listing pages (1-based, inclusive) spanning items at `positions`, `per` to a page.

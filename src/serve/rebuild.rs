@@ -120,7 +120,7 @@ struct Current {
 
 /// What a partial rebuild needs to put back if it fails.
 struct Undo {
-    replaced: Vec<(PageId, Page)>,
+    replaced: Vec<(PageId, Box<Page>)>,
     resolve: bool,
     index: TemplateIndex,
     files: HashSet<PathBuf>,
@@ -328,7 +328,10 @@ impl Preview {
                 page.permalink = library.pages[id].permalink.clone();
                 page.alias_paths = library.pages[id].alias_paths.clone();
             }
-            replaced.push((id, std::mem::replace(&mut library.pages[id], page)));
+            replaced.push((
+                id,
+                std::mem::replace(&mut library.pages[id], Box::new(page)),
+            ));
         }
         if resolve {
             crate::resolve::resolve(&config, &mut library, &mut diagnostics);

@@ -430,7 +430,7 @@ fn register_filters(env: &mut Environment<'static>, site: &Arc<SiteData>) {
                 .iter()
                 .map(|link| internal_url(&s.library, &link.target, link.anchor.as_deref()))
                 .collect::<Result<Vec<String>, Error>>()?;
-            let html = crate::resolve::replace_placeholders(&rendered.content, &urls);
+            let html = crate::markdown::replace_placeholders(&rendered.content, &urls);
             let html = match inline {
                 Some(true) => html
                     .trim()

@@ -32,6 +32,9 @@ pub struct SiteData {
     /// Content-hashed names of the theme's assets, which `get_url` answers with (empty in the
     /// preview).
     pub fingerprints: crate::assets::Fingerprints,
+    /// Problems found while a template read something (a page body rendered again from a file
+    /// that changed since loading), collected by the render stage after its jobs.
+    late: std::sync::Mutex<Vec<crate::diagnostics::Diagnostic>>,
 }
 
 impl SiteData {
@@ -58,7 +61,23 @@ impl SiteData {
             position_in_section,
             by_expiry,
             fingerprints: Default::default(),
+            late: Default::default(),
         }
+    }
+
+    /// Records a problem found while a template read a value.
+    pub fn late_problem(&self, problem: crate::diagnostics::Diagnostic) {
+        if let Ok(mut late) = self.late.lock() {
+            late.push(problem);
+        }
+    }
+
+    /// The problems recorded since the last call.
+    pub fn take_late_problems(&self) -> Vec<crate::diagnostics::Diagnostic> {
+        self.late
+            .lock()
+            .map(|mut late| std::mem::take(&mut *late))
+            .unwrap_or_default()
     }
 
     /// Section `id`'s pages split by expiry.
@@ -443,7 +462,13 @@ impl PageView {
             "expires" => site.date(&meta.expires),
             "expired" => Value::from(page.expired),
             "draft" => Value::from(meta.draft),
-            "content" => page.markdown.content.to_value(),
+            "content" => match page.content_html(&site.config) {
+                Ok(html) => html.to_value(),
+                Err(problem) => {
+                    site.late_problem(problem);
+                    Value::UNDEFINED
+                }
+            },
             "summary" => match (&page.summary_html, &page.markdown.summary) {
                 (Some(html), _) | (None, Some(html)) => html.to_value(),
                 (None, None) => Value::from(()),
