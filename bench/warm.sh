@@ -81,7 +81,8 @@ command_for() {
 }
 
 clean() {
-    echo "rm -rf $OUT/$1 $OUT/.$1.gongkai-spare"
+    # `sync`, so that the deletion's own disk work is not billed to the timed build.
+    echo "rm -rf $OUT/$1 $OUT/.$1.gongkai-spare && sync"
 }
 
 echo "| case | tool | wall (s) | user (s) | sys (s) |"
@@ -95,9 +96,9 @@ for tool in $TOOLS; do
             *) prepare="bash $ROOT/bench/warm.sh mutate $case $CORPUS" ;;
         esac
         if [[ "$case" != cold ]]; then
-            # Two builds first, so that the warm runs find an output and its spare.
+            # Builds first, so that the warm runs find an output (and gongkai its spare).
             eval "$cmd" >/dev/null
-            eval "$cmd" >/dev/null
+            if [[ "$tool" == gongkai ]]; then eval "$cmd" >/dev/null; fi
         fi
         hyperfine --runs "$RUNS" --prepare "$prepare" --export-json "$JSON/$tool-$case.json" \
             --style none "$cmd" >/dev/null 2>&1

@@ -67,9 +67,20 @@ impl SiteRoot {
 
     /// Opens `path` for reading, then checks where the opened file really is: a link swapped
     /// between a walk and the read (a race run by another process) cannot make the build read
-    /// a file outside the site.
+    /// a file outside the site. Only plain files are opened, without blocking: a file swapped
+    /// for a named pipe (or a link to one) is an error, not a build that waits forever.
     pub fn open(&self, path: &Path) -> std::io::Result<std::fs::File> {
-        let file = std::fs::File::open(path)?;
+        use std::os::unix::fs::OpenOptionsExt;
+        let file = std::fs::OpenOptions::new()
+            .read(true)
+            .custom_flags(libc::O_NONBLOCK)
+            .open(path)?;
+        if !file.metadata()?.is_file() {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::InvalidInput,
+                "it is not a plain file (a named pipe, a device or a folder)",
+            ));
+        }
         if self.allows_open(&file, path) {
             Ok(file)
         } else {

@@ -504,7 +504,7 @@ fn a_committed_output_with_a_manifest_cannot_make_a_build_delete_or_reuse_anythi
     let hash = "0".repeat(32);
     let depth = "../".repeat(site.public().components().count());
     let manifest = format!(
-        "gongkai-manifest 1\ntoken 1234\nd 1 ../..\nd 1 {depth}{victim}\nf 1 1 {hash} - - {absolute}\nf 1 1 {hash} - - ../../dir\nf 1 1 {hash} - - {depth}{victim}/dir\n",
+        "gongkai-manifest 2\ntoken 1234\nd 1 ../..\nd 1 {depth}{victim}\nf 1 1 {hash} - {absolute}\nf 1 1 {hash} - ../../dir\nf 1 1 {hash} - {depth}{victim}/dir\n",
         absolute = absolute.display(),
         victim = victim.path().display().to_string().trim_start_matches('/'),
     );
@@ -641,4 +641,51 @@ fn a_page_file_changed_during_the_build_is_an_error_not_a_mismatched_page() {
             && message.contains("chengdong-linshi-tingshui.md"),
         "{message}"
     );
+}
+
+#[test]
+fn a_static_file_changed_with_its_old_size_and_time_is_published() {
+    // Sources with fixed times (a Nix store, a reproducible tarball): only the inode and the
+    // change time, which nobody can set, tell the new file from the one copied before.
+    let site = Site::demo();
+    let app = site.root().join("static/app.txt");
+    let fixed = |path: &Path| {
+        let file = fs::File::options().write(true).open(path).unwrap();
+        file.set_modified(SystemTime::UNIX_EPOCH + Duration::from_secs(1))
+            .unwrap();
+    };
+    site.write("static/app.txt", "AAAA-version-1\n");
+    fixed(&app);
+    site.build(&[]);
+    site.build(&[]);
+    site.write("static/app.txt", "BBBB-version-2\n");
+    fixed(&app);
+    site.build(&[]);
+    assert_eq!(
+        fs::read_to_string(site.public().join("app.txt")).unwrap(),
+        "BBBB-version-2\n"
+    );
+    site.build(&[]);
+    assert_same_output(
+        &contents(&site.public()),
+        &site.cold(&[]),
+        "a source with a fixed time",
+    );
+}
+
+#[test]
+fn a_source_swapped_for_a_named_pipe_is_an_error_not_a_build_that_waits_forever() {
+    let dir = tempfile::tempdir().unwrap();
+    let pipe = dir.path().join("page.md");
+    let path = std::ffi::CString::new(pipe.to_str().unwrap()).unwrap();
+    // SAFETY: mkfifo with a valid NUL-terminated path.
+    assert_eq!(unsafe { libc::mkfifo(path.as_ptr(), 0o644) }, 0);
+    let root = gongkai::walk::SiteRoot::new(dir.path());
+    let started = Instant::now();
+    let error = root.open(&pipe).unwrap_err();
+    assert!(started.elapsed() < Duration::from_secs(5));
+    assert!(error.to_string().contains("not a plain file"), "{error}");
+    // A link to it, as well.
+    std::os::unix::fs::symlink(&pipe, dir.path().join("link.md")).unwrap();
+    assert!(root.open(&dir.path().join("link.md")).is_err());
 }

@@ -22,7 +22,7 @@ pub const MANIFEST_FILE: &str = ".gongkai-manifest";
 /// First line of a manifest. Raise the number when the format changes, or when the same page
 /// would be compressed differently (a changed `.gz` or `.br` setting): an older manifest is then
 /// ignored and the next build rewrites every file once.
-const HEADER: &str = "gongkai-manifest 1";
+const HEADER: &str = "gongkai-manifest 2";
 
 /// Largest manifest read. A million pages with compressed copies need about 300 MB; anything
 /// larger is not ours (the live output may be a folder committed by anybody).
@@ -51,6 +51,36 @@ pub struct Stamp {
     pub size: u64,
     /// Modification time in nanoseconds since the Unix epoch.
     pub mtime: i64,
+}
+
+/// A source file's identity and state when it was copied: its size and modification time, and
+/// the two that nobody can set, the inode and the change time (`ctime`). Sources whose times
+/// are fixed (a Nix store, a reproducible tarball, `touch -d`) still differ in these, so a
+/// changed source is never taken for the one copied before.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SourceStamp {
+    /// Size and modification time.
+    pub stamp: Stamp,
+    /// Change time in nanoseconds since the Unix epoch.
+    pub ctime: i64,
+    /// Inode number.
+    pub ino: u64,
+}
+
+impl SourceStamp {
+    /// The stamp of an opened source.
+    pub fn of(metadata: &fs::Metadata) -> Option<SourceStamp> {
+        use std::os::unix::fs::MetadataExt;
+        let ctime = metadata
+            .ctime()
+            .checked_mul(1_000_000_000)?
+            .checked_add(metadata.ctime_nsec())?;
+        Some(SourceStamp {
+            stamp: Stamp::of(metadata)?,
+            ctime,
+            ino: metadata.ino(),
+        })
+    }
 }
 
 impl Stamp {
@@ -85,7 +115,7 @@ pub struct Entry {
     pub hash: Hash,
     /// For a file copied from the sources, the source's stamp when it was copied: an unchanged
     /// source is not even read again (a video may be hundreds of megabytes).
-    pub source: Option<Stamp>,
+    pub source: Option<SourceStamp>,
 }
 
 /// Which build a manifest belongs to, so the next build trusts only the folder it left.
@@ -230,8 +260,8 @@ impl Manifest {
                 _ => false,
             },
             "f" => {
-                let parts: Vec<&str> = rest.splitn(6, ' ').collect();
-                let [size, mtime, hash, source_size, source_mtime, path] = parts.as_slice() else {
+                let parts: Vec<&str> = rest.splitn(5, ' ').collect();
+                let [size, mtime, hash, source, path] = parts.as_slice() else {
                     return false;
                 };
                 if !is_plain(path) {
@@ -242,12 +272,17 @@ impl Manifest {
                         size: size.parse().ok()?,
                         mtime: mtime.parse().ok()?,
                     };
-                    let source = match (*source_size, *source_mtime) {
-                        ("-", "-") => None,
-                        (size, mtime) => Some(Stamp {
-                            size: size.parse().ok()?,
-                            mtime: mtime.parse().ok()?,
+                    let source = match source.split(':').collect::<Vec<_>>().as_slice() {
+                        ["-"] => None,
+                        [size, mtime, ctime, ino] => Some(SourceStamp {
+                            stamp: Stamp {
+                                size: size.parse().ok()?,
+                                mtime: mtime.parse().ok()?,
+                            },
+                            ctime: ctime.parse().ok()?,
+                            ino: ino.parse().ok()?,
                         }),
+                        _ => return None,
                     };
                     Some(Entry {
                         stamp,
@@ -291,8 +326,11 @@ impl Manifest {
                 write!(out, "{byte:02x}")?;
             }
             match entry.source {
-                Some(source) => writeln!(out, " {} {} {path}", source.size, source.mtime)?,
-                None => writeln!(out, " - - {path}")?,
+                Some(s) => {
+                    let (size, mtime) = (s.stamp.size, s.stamp.mtime);
+                    writeln!(out, " {size}:{mtime}:{}:{} {path}", s.ctime, s.ino)?
+                }
+                None => writeln!(out, " - {path}")?,
             }
         }
         super::replace_file(&tree.join(MANIFEST_FILE), &out).map(|_| ())
@@ -402,7 +440,11 @@ mod tests {
         };
         manifest.files.insert("新闻/a b/index.html".into(), entry);
         let copied = Entry {
-            source: Some(Stamp { size: 5, mtime: 4 }),
+            source: Some(SourceStamp {
+                stamp: Stamp { size: 5, mtime: 4 },
+                ctime: 7,
+                ino: 99,
+            }),
             ..entry
         };
         manifest.files.insert("css/base.css".into(), copied);
@@ -423,7 +465,7 @@ mod tests {
         let text = fs::read_to_string(&file).unwrap();
         fs::write(&file, &text[..text.len() - 3]).unwrap();
         assert!(Manifest::read(tree.path()).is_none(), "a cut-off manifest");
-        fs::write(&file, text.replace(HEADER, "gongkai-manifest 0")).unwrap();
+        fs::write(&file, text.replace(HEADER, "gongkai-manifest 1")).unwrap();
         assert!(Manifest::read(tree.path()).is_none(), "another version");
         fs::write(&file, text.replace("f 12 ", "f twelve ")).unwrap();
         assert!(Manifest::read(tree.path()).is_none(), "a damaged line");

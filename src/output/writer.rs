@@ -16,7 +16,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use super::manifest::{self, Entry, Hash, Manifest, Stamp};
+use super::manifest::{self, Entry, Hash, Manifest, SourceStamp, Stamp};
 use super::{Base, WriteError, remove_any, replace_file_with};
 use crate::urlpath::confined;
 
@@ -124,7 +124,7 @@ impl Writer {
     pub fn copy(&self, file: &str, source: &Path) -> Result<(), WriteError> {
         let target = self.place(file)?;
         let mut from = self.sources.open(source).map_err(|e| failed(file, e))?;
-        let stamp = from.metadata().ok().and_then(|m| Stamp::of(&m));
+        let stamp = from.metadata().ok().and_then(|m| SourceStamp::of(&m));
         let read_again = || {
             let mut bytes = Vec::new();
             let mut from = self.sources.open(source).map_err(|e| failed(file, e))?;
@@ -136,7 +136,7 @@ impl Writer {
             && entry.source == Some(stamp)
             && self.keep(file, &target, entry.hash, Some(stamp))
         {
-            let size = usize::try_from(stamp.size).unwrap_or(usize::MAX);
+            let size = usize::try_from(stamp.stamp.size).unwrap_or(usize::MAX);
             return self.compressed_copies(
                 file,
                 &target,
@@ -176,7 +176,7 @@ impl Writer {
 
     /// Whether `file` can stay as the earlier build left it: same bytes (by hash), and still the
     /// size and time recorded, as a plain file with no other name. Records it if so.
-    fn keep(&self, file: &str, target: &Path, hash: Hash, source: Option<Stamp>) -> bool {
+    fn keep(&self, file: &str, target: &Path, hash: Hash, source: Option<SourceStamp>) -> bool {
         let Some(entry) = self.previous.files.get(file) else {
             return false;
         };
@@ -200,7 +200,7 @@ impl Writer {
         file: &str,
         target: &Path,
         hash: Hash,
-        source: Option<Stamp>,
+        source: Option<SourceStamp>,
         fill: impl FnOnce(&mut fs::File) -> io::Result<()>,
     ) -> Result<(), WriteError> {
         let mut out = replace_file_with(target, fill).map_err(|e| failed(file, e))?;
@@ -214,7 +214,7 @@ impl Writer {
         file: &str,
         out: &mut fs::File,
         hash: Hash,
-        source: Option<Stamp>,
+        source: Option<SourceStamp>,
     ) -> Result<(), WriteError> {
         if let Some(live) = self.live.get(file).filter(|live| live.hash == hash) {
             out.set_modified(manifest::time_of(live.stamp.mtime))
