@@ -14,6 +14,7 @@
 #   GONGKAI    gongkai binary                                <repo>/target/release/gongkai
 #   HUGO       hugo binary                                   hugo
 #   GONGKAI_ARGS extra arguments for gongkai build           ""
+#   CASES      which cases                                   "cold nothing notice title template"
 #
 # `bench/warm.sh mutate KIND CORPUS` makes one change (used by hyperfine's --prepare):
 #   notice    a new notice in the newest year of notices (the home page and that year's
@@ -24,11 +25,14 @@ set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 
+# The newest folder of notices: the corpus splits big sections into year (and month) folders.
 newest_notices() {
     local dir="$1/content/notices"
-    local year
-    year="$(ls "$dir" | grep -E '^[0-9]{4}$' | sort | tail -n1)"
-    if [[ -n "$year" ]]; then echo "$dir/$year"; else echo "$dir"; fi
+    local next
+    while next="$(ls "$dir" | grep -E '^[0-9]+$' | sort | tail -n1)" && [[ -n "$next" ]]; do
+        dir="$dir/$next"
+    done
+    echo "$dir"
 }
 
 if [[ "${1:-}" == mutate ]]; then
@@ -69,6 +73,7 @@ TOOLS="${TOOLS:-gongkai hugo}"
 GONGKAI="${GONGKAI:-$ROOT/target/release/gongkai}"
 HUGO="${HUGO:-hugo}"
 GONGKAI_ARGS="${GONGKAI_ARGS:-}"
+CASES="${CASES:-cold nothing notice title template}"
 export GONGKAI_NOW="${GONGKAI_NOW:-2025-01-01T00:00:00+08:00}"
 mkdir -p "$OUT"
 JSON="$(mktemp -d)"
@@ -89,7 +94,7 @@ echo "| case | tool | wall (s) | user (s) | sys (s) |"
 echo "| --- | --- | ---: | ---: | ---: |"
 for tool in $TOOLS; do
     cmd="$(command_for "$tool")"
-    for case in cold nothing notice title template; do
+    for case in $CASES; do
         case "$case" in
             cold) prepare="$(clean "$tool")" ;;
             nothing) prepare="true" ;;

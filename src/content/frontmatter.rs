@@ -201,7 +201,7 @@ pub struct PageMeta {
     /// The video of a 普法视频 page.
     pub video: Option<Video>,
     /// Free data for templates.
-    pub extra: Map<String, Value>,
+    pub extra: Extra,
 }
 
 /// How a section orders its pages.
@@ -288,6 +288,37 @@ impl Serialize for PageTerms {
         let mut map = serializer.serialize_map(Some(self.0.len()))?;
         for (name, terms) in &self.0 {
             map.serialize_entry(name, terms)?;
+        }
+        map.end()
+    }
+}
+
+/// A page's `[extra]` table, in key order. A short list, not a map, for the same reason as
+/// [`PageTerms`]: most pages have one or two keys, and a map node costs half a kilobyte.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Extra(Vec<(String, Value)>);
+
+impl Extra {
+    /// The value of `key`.
+    pub fn get(&self, key: &str) -> Option<&Value> {
+        self.0.iter().find(|(k, _)| k == key).map(|(_, v)| v)
+    }
+}
+
+impl From<Map<String, Value>> for Extra {
+    fn from(map: Map<String, Value>) -> Extra {
+        // `Map` iterates in key order.
+        Extra(map.into_iter().collect())
+    }
+}
+
+/// Templates see a map, as before.
+impl Serialize for Extra {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = serializer.serialize_map(Some(self.0.len()))?;
+        for (key, value) in &self.0 {
+            map.serialize_entry(key, value)?;
         }
         map.end()
     }
@@ -428,7 +459,7 @@ pub fn page_meta(doc: &Document, config: &Config) -> Result<PageMeta, Vec<Diagno
         },
         pinned: raw.pinned,
         video,
-        extra: raw.extra,
+        extra: Extra::from(raw.extra),
     })
 }
 
