@@ -239,24 +239,33 @@ pub struct SectionMeta {
     pub extra: Map<String, Value>,
 }
 
-/// A page's terms by taxonomy, in taxonomy name order. A short list, not a map: a page has two
-/// or three taxonomies, and a `BTreeMap` node costs half a kilobyte per page (67 MB at 100,000
-/// pages).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct PageTerms(Vec<(String, Vec<String>)>);
+/// A small map from names to values, kept as a list sorted by name. Most pages have two or three
+/// taxonomies and one or two `[extra]` keys, and a `BTreeMap` node costs half a kilobyte per
+/// page (67 MB for the terms of 100,000 pages). Templates see a map, as before.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ShortMap<V>(Vec<(String, V)>);
 
-impl PageTerms {
-    /// The terms of taxonomy `name`, if the page has any.
-    pub fn get(&self, name: &str) -> Option<&Vec<String>> {
-        self.0
-            .iter()
-            .find(|(n, _)| n == name)
-            .map(|(_, terms)| terms)
+/// A page's terms by taxonomy (`department` → [示例区司法局]).
+pub type PageTerms = ShortMap<Vec<String>>;
+
+/// A page's `[extra]` table.
+pub type Extra = ShortMap<Value>;
+
+impl<V> Default for ShortMap<V> {
+    fn default() -> Self {
+        ShortMap(Vec::new())
+    }
+}
+
+impl<V> ShortMap<V> {
+    /// The value of `name`.
+    pub fn get(&self, name: &str) -> Option<&V> {
+        self.0.iter().find(|(n, _)| n == name).map(|(_, v)| v)
     }
 
-    /// Each taxonomy with its terms, in name order.
-    pub fn iter(&self) -> impl Iterator<Item = (&String, &Vec<String>)> {
-        self.0.iter().map(|(name, terms)| (name, terms))
+    /// Each name with its value, in name order.
+    pub fn iter(&self) -> impl Iterator<Item = (&String, &V)> {
+        self.0.iter().map(|(name, value)| (name, value))
     }
 
     fn sort(&mut self) {
@@ -265,60 +274,34 @@ impl PageTerms {
     }
 }
 
-impl<'a> IntoIterator for &'a PageTerms {
-    type Item = (&'a String, &'a Vec<String>);
+impl<'a, V> IntoIterator for &'a ShortMap<V> {
+    type Item = (&'a String, &'a V);
     type IntoIter = Box<dyn Iterator<Item = Self::Item> + 'a>;
     fn into_iter(self) -> Self::IntoIter {
         Box::new(self.iter())
     }
 }
 
-impl std::ops::Index<&str> for PageTerms {
-    type Output = Vec<String>;
-    fn index(&self, name: &str) -> &Vec<String> {
-        self.get(name)
-            .unwrap_or_else(|| panic!("no taxonomy `{name}`"))
-    }
-}
-
-/// Templates see a map from taxonomy name to terms, as before.
-impl Serialize for PageTerms {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = serializer.serialize_map(Some(self.0.len()))?;
-        for (name, terms) in &self.0 {
-            map.serialize_entry(name, terms)?;
-        }
-        map.end()
-    }
-}
-
-/// A page's `[extra]` table, in key order. A short list, not a map, for the same reason as
-/// [`PageTerms`]: most pages have one or two keys, and a map node costs half a kilobyte.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct Extra(Vec<(String, Value)>);
-
-impl Extra {
-    /// The value of `key`.
-    pub fn get(&self, key: &str) -> Option<&Value> {
-        self.0.iter().find(|(k, _)| k == key).map(|(_, v)| v)
+impl<V> std::ops::Index<&str> for ShortMap<V> {
+    type Output = V;
+    fn index(&self, name: &str) -> &V {
+        self.get(name).unwrap_or_else(|| panic!("no `{name}`"))
     }
 }
 
 impl From<Map<String, Value>> for Extra {
     fn from(map: Map<String, Value>) -> Extra {
         // `Map` iterates in key order.
-        Extra(map.into_iter().collect())
+        ShortMap(map.into_iter().collect())
     }
 }
 
-/// Templates see a map, as before.
-impl Serialize for Extra {
+impl<V: Serialize> Serialize for ShortMap<V> {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
         let mut map = serializer.serialize_map(Some(self.0.len()))?;
-        for (key, value) in &self.0 {
-            map.serialize_entry(key, value)?;
+        for (name, value) in &self.0 {
+            map.serialize_entry(name, value)?;
         }
         map.end()
     }

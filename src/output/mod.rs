@@ -328,11 +328,16 @@ impl Drop for Staging {
 
 /// Where the build before the live one is kept: `.public.gongkai-spare` beside `public`.
 fn spare_path(output: &Path) -> PathBuf {
+    beside(output, "spare")
+}
+
+/// `.NAME.gongkai-KIND` beside the output `NAME`: a folder gongkai owns.
+fn beside(output: &Path, kind: &str) -> PathBuf {
     let name = output
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    output.with_file_name(format!(".{name}{MARKER}spare"))
+    output.with_file_name(format!(".{name}{MARKER}{kind}"))
 }
 
 /// The live output's identity and token, which its successor records as its partner: the only
@@ -576,11 +581,7 @@ fn exchange(_: &Path, _: &Path) -> io::Result<()> {
 }
 
 fn old_path(output: &Path) -> PathBuf {
-    let name = output
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    output.with_file_name(format!(".{name}{MARKER}old"))
+    beside(output, "old")
 }
 
 /// Restores an output lost between the two renames of the fallback, and removes old staging
