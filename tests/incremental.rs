@@ -481,9 +481,28 @@ fn killing_warm_builds_at_random_moments_leaves_public_whole() {
             now == before || now == expected,
             "round {round}: killed after {delay:?}, public/ is neither the old nor the new build"
         );
-        // The next build repairs whatever the killed one left and ends equal to a cold build.
-        site.build(&[]);
+        // The next build starts from what the killed one left (it was updating the spare),
+        // repairs it, and ends equal to a cold build.
+        let (_, kept, _) = site.build(&[]);
+        assert!(
+            kept > 100,
+            "round {round}: the killed build's work was thrown away"
+        );
         assert_same_output(&contents(&site.public()), &expected, "a killed build");
+        assert_eq!(
+            fs::read_dir(site.root())
+                .unwrap()
+                .filter(|e| {
+                    e.as_ref()
+                        .unwrap()
+                        .file_name()
+                        .to_string_lossy()
+                        .starts_with(".public.gongkai-tmp")
+                })
+                .count(),
+            0,
+            "round {round}: a staging folder was left"
+        );
     }
     assert!(
         killed >= 2,

@@ -624,6 +624,15 @@ fn recover(parent: &Path, name: &str, output: &Path) -> io::Result<Vec<Leftover>
         {
             continue;
         }
+        // A killed build was updating the spare: it becomes the spare again, and the next
+        // build's check of it (files by size and time, folders by time) finds what the killed
+        // build had changed, instead of writing the whole site anew.
+        if what != "the previous build" && is_partner(output, &entry.path()) {
+            let spare = spare_path(output);
+            if fs::symlink_metadata(&spare).is_err() && fs::rename(entry.path(), &spare).is_ok() {
+                continue;
+            }
+        }
         if let Err(error) = fs::remove_dir_all(entry.path()) {
             leftovers.push(Leftover {
                 path: entry.path(),
@@ -633,6 +642,16 @@ fn recover(parent: &Path, name: &str, output: &Path) -> io::Result<Vec<Leftover>
         }
     }
     Ok(leftovers)
+}
+
+/// Whether `folder` is the one the live output's (genuine) manifest names as its partner.
+fn is_partner(output: &Path, folder: &Path) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    let Some(partner) = genuine_head(output).and_then(|head| head.partner) else {
+        return false;
+    };
+    fs::symlink_metadata(folder)
+        .is_ok_and(|meta| meta.is_dir() && (meta.dev(), meta.ino()) == (partner.dev, partner.ino))
 }
 
 fn process_alive(pid: u32) -> bool {
