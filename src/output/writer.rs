@@ -16,6 +16,8 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
+use rayon::prelude::*;
+
 use super::manifest::{self, Entry, Hash, Manifest, SourceStamp, Stamp};
 use super::{Base, WriteError, remove_any, replace_file_with};
 use crate::urlpath::confined;
@@ -397,20 +399,25 @@ impl Writer {
             gone.insert(dir);
         }
 
-        for dir in dirs {
-            if dir.is_empty() || !Manifest::can_record(dir) {
-                continue; // the top folder is always read again
-            }
-            let mtime = if reread.contains(dir) {
-                -1 // never matches: the next build reads the folder again
-            } else {
-                match fs::symlink_metadata(self.out_dir.join(dir)) {
-                    Ok(meta) => meta.modified().ok().and_then(manifest::nanos).unwrap_or(-1),
-                    Err(_) => -1,
-                }
-            };
-            manifest.dirs.insert(dir.into(), mtime);
-        }
+        // One `lstat` per folder, on all cores (1.35 million folders at a million pages).
+        let dirs: Vec<&str> = dirs.into_iter().collect();
+        manifest.dirs = dirs
+            .par_iter()
+            // The top folder is not recorded: every build reads it again.
+            .filter(|dir| !dir.is_empty() && Manifest::can_record(dir))
+            .map(|&dir| {
+                let mtime = if reread.contains(dir) {
+                    -1 // never matches: the next build reads the folder again
+                } else {
+                    fs::symlink_metadata(self.out_dir.join(dir))
+                        .ok()
+                        .and_then(|meta| meta.modified().ok())
+                        .and_then(manifest::nanos)
+                        .unwrap_or(-1)
+                };
+                (Box::<str>::from(dir), mtime)
+            })
+            .collect();
         if !failures.is_empty() {
             return Err(failures);
         }
