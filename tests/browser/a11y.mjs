@@ -8,6 +8,7 @@
 //   high-contrast  1280×900, switched on with the page's own 高对比度 button (persisted)
 //   narrow         320×640 (a small phone; also checks there is no sideways scrolling)
 //   narrow-large   320×640 with the page's 字体 大 button pressed (no sideways scrolling)
+//   phone-large    375×667 with 字体 大 (a common phone; no sideways scrolling)
 //   text-200       1280×900 with the browser's text size at 200% (no sideways scrolling)
 // Modes are switched with the page's own buttons, so the reading controls are tested too.
 // It also fails on: a Content-Security-Policy violation or script error (the theme must work
@@ -63,6 +64,8 @@ const MODES = [
   { name: "high-contrast", width: 1280, height: 900, contrast: true },
   { name: "narrow", width: 320, height: 640, checkOverflow: true },
   { name: "narrow-large", width: 320, height: 640, size: "large", checkOverflow: true },
+  // Most phones are 360–414 CSS px wide, where the 320 px rules do not apply (issue 11).
+  { name: "phone-large", width: 375, height: 667, size: "large", checkOverflow: true },
   { name: "text-200", width: 1280, height: 900, fontSize: 32, checkOverflow: true },
 ];
 
