@@ -546,6 +546,24 @@ fn disclosure_card_is_a_dl_of_the_seven_fields() {
 }
 
 #[test]
+fn an_empty_disclosure_field_says_not_stated_never_none() {
+    // A video has an 索引号 but no 有效性 or 发文字号: "有效性 无" would read as "not valid".
+    let demo = Demo::build();
+    let html = demo.page("videos/minfadian-jin-shequ/");
+    let fields = definition_list(&html, "<dl class=\"gk-summary-list\"");
+    let value = |key: &str| {
+        fields
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
+            .unwrap_or_else(|| panic!("no {key} in {fields:?}"))
+    };
+    assert_eq!(value("有效性"), "未注明");
+    assert_eq!(value("发文字号"), "未注明");
+    assert!(fields.iter().all(|(_, v)| v != "无"), "{fields:?}");
+}
+
+#[test]
 fn repealed_document_is_marked_in_words_not_only_colour() {
     let demo = Demo::build();
     let html = demo.page(REPEALED);
