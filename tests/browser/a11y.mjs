@@ -337,6 +337,27 @@ async function main() {
       if (await page.$("dialog.gk-dialog[open]")) problems.push("external link: Esc did not close the dialog");
       if (page.url() !== before) problems.push("external link: the page was left without confirmation");
     }
+
+    // 朗读全文 where the browser cannot speak Chinese (headless Chromium has no voice at all):
+    // the button must come back to 朗读全文 and the status say why, not 停止朗读 forever.
+    const report = args.paths.find((p) => /^\/?reports\/[^/]+\/$/.test(p) && !p.includes("/page/"));
+    if (report) {
+      await page.goto(new URL(report.replace(/^\//, ""), baseUrl).href, { waitUntil: "load" });
+      const readAloud = page.locator("[data-gk-read-aloud]");
+      if (await readAloud.isVisible()) {
+        const hasChinese = await page.evaluate(() => speechSynthesis.getVoices().some((v) => /^zh/i.test(v.lang)));
+        await readAloud.click();
+        await page.waitForTimeout(5000);
+        const label = await readAloud.textContent();
+        const pressed = await readAloud.getAttribute("aria-pressed");
+        const statusRegion = page.locator("[data-gk-read-status]");
+        const status = (await statusRegion.count()) ? ((await statusRegion.textContent()) || "").trim() : "";
+        if (!hasChinese && (label !== "朗读全文" || pressed !== "false" || status === "")) {
+          problems.push(`read aloud: with no Chinese voice the button says "${label}" (aria-pressed=${pressed}) and the status "${status}" after 5 s`);
+        }
+        if (hasChinese && label === "停止朗读") await readAloud.click();
+      }
+    }
   } finally {
     await context.close().catch(() => {});
     await rm(profile, { recursive: true, force: true }).catch(() => {});
