@@ -533,6 +533,10 @@ fn disclosure_card_is_a_dl_of_the_seven_fields() {
         .collect();
     assert_eq!(fields, expected);
 
+    // The 索引号 is one value: never broken in the middle (the browser suite checks that it
+    // still fits a 375 px phone at 字体 大).
+    assert!(html.contains("<span class=\"gk-nowrap\">431200105/2024-00012</span>"));
+
     // Attachments with their type and size, and a table of contents for this long report.
     let attachments = inner(&html, "<section class=\"gk-attachments\"").expect("attachments");
     assert!(attachments.contains(
