@@ -544,7 +544,10 @@ fn disclosure_card_is_a_dl_of_the_seven_fields() {
     ));
     assert!(attachments.contains("PDF 文档，"), "type of the PDF");
     assert!(attachments.contains("Word 文档，"), "type of the docx");
-    assert!(attachments.contains("&nbsp;KB</span>"), "sizes, in the units Chinese portals use");
+    assert!(
+        attachments.contains("&nbsp;KB</span>"),
+        "sizes, in the units Chinese portals use"
+    );
     assert!(!html.contains("Bytes") && !html.contains(" kB"));
     assert!(html.contains("<nav class=\"gk-toc\" aria-labelledby=\"gk-toc-title\">"));
     assert!(html.contains("href=\"#main-work\">一、2023年主要工作</a>"));
