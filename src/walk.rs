@@ -45,6 +45,25 @@ pub const WELL_KNOWN: &str = ".well-known";
 /// low-level module does not depend on the writer).
 const OUTPUT_MARKER: &str = ".gongkai-output";
 
+/// Opens `path` for reading if it is a plain file, without blocking (`O_NONBLOCK`, plus any
+/// `flags` such as `O_NOFOLLOW`): a named pipe, a device or a folder is an error at once, not a
+/// read that waits forever.
+pub fn open_plain_file(path: &Path, flags: i32) -> std::io::Result<std::fs::File> {
+    use std::os::unix::fs::OpenOptionsExt;
+    let file = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK | flags)
+        .open(path)?;
+    if file.metadata()?.is_file() {
+        Ok(file)
+    } else {
+        Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            "it is not a plain file (a named pipe, a device or a folder)",
+        ))
+    }
+}
+
 impl SiteRoot {
     /// The root at `root` (resolved once; a root that cannot be resolved contains nothing).
     pub fn new(root: &Path) -> SiteRoot {
@@ -70,17 +89,7 @@ impl SiteRoot {
     /// a file outside the site. Only plain files are opened, without blocking: a file swapped
     /// for a named pipe (or a link to one) is an error, not a build that waits forever.
     pub fn open(&self, path: &Path) -> std::io::Result<std::fs::File> {
-        use std::os::unix::fs::OpenOptionsExt;
-        let file = std::fs::OpenOptions::new()
-            .read(true)
-            .custom_flags(libc::O_NONBLOCK)
-            .open(path)?;
-        if !file.metadata()?.is_file() {
-            return Err(std::io::Error::new(
-                std::io::ErrorKind::InvalidInput,
-                "it is not a plain file (a named pipe, a device or a folder)",
-            ));
-        }
+        let file = open_plain_file(path, 0)?;
         if self.allows_open(&file, path) {
             Ok(file)
         } else {

@@ -185,16 +185,6 @@ impl Manifest {
         Some(manifest).filter(|m| m.token != 0)
     }
 
-    /// The token of `tree`'s manifest, reading only its first lines.
-    pub fn read_token(tree: &Path) -> Option<u128> {
-        Some(Manifest::read_head(tree)?.token).filter(|t| *t != 0)
-    }
-
-    /// The partner `tree`'s manifest names, reading only its first lines.
-    pub fn read_partner(tree: &Path) -> Option<Partner> {
-        Manifest::read_head(tree)?.partner
-    }
-
     /// The token, home and partner lines, which come first.
     pub fn read_head(tree: &Path) -> Option<Manifest> {
         let mut head = Manifest::default();

@@ -214,9 +214,13 @@ impl Staging {
                 format!("{} exists and is not a folder", output.display()),
             ));
         }
-        let mut leftovers = recover(parent, &name, output)?;
+        // The first lines of the live output's manifest, read once: whether a build wrote it in
+        // place, and which folder it names as the next build's starting point.
+        let live_head = genuine_head(output);
+        let partner = live_head.as_ref().and_then(|head| head.partner);
+        let mut leftovers = recover(parent, &name, output, partner)?;
         let dir = parent.join(unique_name(&name, "tmp"));
-        let previous = match claim_spare(output, &dir) {
+        let previous = match claim_spare(output, &dir, partner) {
             Ok(previous) => previous,
             Err(leftover) => {
                 leftovers.extend(leftover);
@@ -254,7 +258,7 @@ impl Staging {
         }
         let previous = previous.unwrap_or_default();
         // Only what differs from the tree being updated matters (usually a handful of files).
-        let genuine = genuine_head(output).is_some();
+        let genuine = live_head.is_some();
         let live = Manifest::read_filtered(output, |path, entry| {
             previous
                 .files
@@ -363,13 +367,16 @@ fn genuine_head(tree: &Path) -> Option<Manifest> {
 /// Moves the spare to `dir` and returns its checked manifest, if the live output's manifest
 /// names it; a spare it does not name (a folder checked out under that name, or one whose
 /// manifest is lost) is deleted. `Err` holds what could not be deleted.
-fn claim_spare(output: &Path, dir: &Path) -> Result<Option<Manifest>, Option<Leftover>> {
+fn claim_spare(
+    output: &Path,
+    dir: &Path,
+    partner: Option<manifest::Partner>,
+) -> Result<Option<Manifest>, Option<Leftover>> {
     use std::os::unix::fs::MetadataExt;
     let spare = spare_path(output);
     let Ok(meta) = fs::symlink_metadata(&spare) else {
         return Ok(None);
     };
-    let partner = genuine_head(output).and_then(|head| head.partner);
     let trusted = meta.is_dir()
         && partner.is_some_and(|partner| partner.dev == meta.dev() && partner.ino == meta.ino());
     let claimed = trusted && fs::rename(&spare, dir).is_ok();
@@ -520,19 +527,7 @@ pub(crate) fn replace_file(path: &Path, bytes: &[u8]) -> io::Result<fs::File> {
 /// Opens `path` for reading only if it is a plain file (not a link, a pipe or a device), so a
 /// manifest planted in an output folder cannot make a build read elsewhere or hang.
 pub(crate) fn open_plain(path: &Path) -> io::Result<fs::File> {
-    use std::os::unix::fs::OpenOptionsExt;
-    let file = fs::OpenOptions::new()
-        .read(true)
-        .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK)
-        .open(path)?;
-    if file.metadata()?.is_file() {
-        Ok(file)
-    } else {
-        Err(io::Error::new(
-            io::ErrorKind::InvalidData,
-            "not a plain file",
-        ))
-    }
+    crate::walk::open_plain_file(path, libc::O_NOFOLLOW)
 }
 
 /// Deletes the previous build; if that fails, renames what remains so it is named as what it is
@@ -586,7 +581,12 @@ fn old_path(output: &Path) -> PathBuf {
 
 /// Restores an output lost between the two renames of the fallback, and removes old staging
 /// folders and previous builds; what cannot be removed is returned, so the build goes on.
-fn recover(parent: &Path, name: &str, output: &Path) -> io::Result<Vec<Leftover>> {
+fn recover(
+    parent: &Path,
+    name: &str,
+    output: &Path,
+    partner: Option<manifest::Partner>,
+) -> io::Result<Vec<Leftover>> {
     let mut leftovers = Vec::new();
     // The fallback's old build is removed, never restored: a folder under that name may have
     // been committed to the repository (marker and all), and must not become the site. Only a
@@ -627,7 +627,7 @@ fn recover(parent: &Path, name: &str, output: &Path) -> io::Result<Vec<Leftover>
         // A killed build was updating the spare: it becomes the spare again, and the next
         // build's check of it (files by size and time, folders by time) finds what the killed
         // build had changed, instead of writing the whole site anew.
-        if what != "the previous build" && is_partner(output, &entry.path()) {
+        if what != "the previous build" && is_partner(partner, &entry.path()) {
             let spare = spare_path(output);
             if fs::symlink_metadata(&spare).is_err() && fs::rename(entry.path(), &spare).is_ok() {
                 continue;
@@ -644,10 +644,10 @@ fn recover(parent: &Path, name: &str, output: &Path) -> io::Result<Vec<Leftover>
     Ok(leftovers)
 }
 
-/// Whether `folder` is the one the live output's (genuine) manifest names as its partner.
-fn is_partner(output: &Path, folder: &Path) -> bool {
+/// Whether `folder` is `partner`, the one the live output's (genuine) manifest names.
+fn is_partner(partner: Option<manifest::Partner>, folder: &Path) -> bool {
     use std::os::unix::fs::MetadataExt;
-    let Some(partner) = genuine_head(output).and_then(|head| head.partner) else {
+    let Some(partner) = partner else {
         return false;
     };
     fs::symlink_metadata(folder)
@@ -697,7 +697,7 @@ mod tests {
         // The replaced build is kept as the spare, and the new one names it.
         let spare = root.path().join(".public.gongkai-spare");
         assert!(spare.join("old.html").exists());
-        let partner = Manifest::read_partner(&output).unwrap();
+        let partner = Manifest::read_head(&output).unwrap().partner.unwrap();
         assert_eq!(partner.ino, {
             use std::os::unix::fs::MetadataExt;
             fs::metadata(&spare).unwrap().ino()
