@@ -6,6 +6,8 @@
 (function () {
   "use strict";
   var root = document.documentElement;
+  // Scripting is on: reading-controls.css shows the reading-controls bar from the first paint.
+  root.classList.add("gk-js");
   try {
     var size = window.localStorage.getItem("gongkai.fontSize");
     if (size === "small" || size === "large") {
