@@ -47,12 +47,20 @@
     if (!saved) return;
     const [x, y] = JSON.parse(saved);
     window.scrollTo(x, y);
-    const placed = window.scrollY;
-    if (document.readyState !== 'complete') {
-      // Images may still grow the page; try again, unless the reader has scrolled since.
-      window.addEventListener('load', () => {
-        if (window.scrollY === placed) window.scrollTo(x, y);
-      }, { once: true });
+    let placed = window.scrollY;
+    // The page may still grow (images, scripts that reveal parts of it), and a scroll past its
+    // end stops short: try again whenever it changes size, for a moment, unless the reader has
+    // scrolled since.
+    const again = () => {
+      if (window.scrollY !== placed || window.scrollY === y) return;
+      window.scrollTo(x, y);
+      placed = window.scrollY;
+    };
+    window.addEventListener('load', again, { once: true });
+    if (typeof ResizeObserver === 'function') {
+      const observer = new ResizeObserver(again);
+      observer.observe(document.documentElement);
+      setTimeout(() => observer.disconnect(), 2000);
     }
   };
 
